@@ -1,0 +1,198 @@
+//! Client configuration: the base URL, the API key and the HTTP client, checked once at build time.
+
+use reqwest::Url;
+
+use crate::{ApiKey, Error};
+
+/// Adapty's production API; every version's paths hang below it.
+pub const DEFAULT_BASE_URL: &str = "https://api.adapty.io";
+
+/// What every request of a client needs from its configuration.
+///
+/// It travels inside the generated clients (progenitor's "inner" value), where the hooks read it
+/// to authenticate requests, so a generated client can be used directly with the same guarantees:
+///
+/// ```
+/// use adapty_api::{ApiKey, ClientConfig, v1::generated};
+///
+/// let config = ClientConfig::new(ApiKey::new("secret_live_...")?);
+/// let raw = generated::Client::new("https://api.adapty.io", config);
+/// # let _ = raw;
+/// # Ok::<(), adapty_api::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub(crate) api_key: ApiKey,
+    pub(crate) user_agent: String,
+}
+
+impl ClientConfig {
+    /// A configuration authenticating with `api_key`.
+    pub fn new(api_key: ApiKey) -> Self {
+        Self {
+            api_key,
+            user_agent: concat!("adapty-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// Builds a client; start from [`v1::Client::builder`](crate::v1::Client::builder).
+///
+/// ```
+/// use adapty_api::{ApiKey, v1};
+///
+/// let client = v1::Client::builder(ApiKey::new("secret_live_...")?)
+///     .base_url("http://127.0.0.1:8080") // e.g. a local emulator; defaults to Adapty's API
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), adapty_api::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ClientBuilder<C> {
+    config: ClientConfig,
+    base_url: String,
+    http_client: Option<reqwest::Client>,
+    build: fn(Parts) -> C,
+}
+
+/// What a built client is made of.
+pub(crate) struct Parts {
+    pub(crate) base_url: String,
+    pub(crate) http_client: reqwest::Client,
+    pub(crate) config: ClientConfig,
+}
+
+impl<C> ClientBuilder<C> {
+    pub(crate) fn new(api_key: ApiKey, build: fn(Parts) -> C) -> Self {
+        Self {
+            config: ClientConfig::new(api_key),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            http_client: None,
+            build,
+        }
+    }
+
+    /// Sends requests to `url` instead of [`DEFAULT_BASE_URL`], e.g. a local emulator.
+    ///
+    /// Give the origin only (`https://host[:port]`, optionally a path prefix): each operation
+    /// appends its own `/api/v1/...` path. `https` is required except on loopback hosts
+    /// (`localhost`, `127.0.0.0/8`, `::1`); [`build`](Self::build) checks it.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Sends requests through your own `reqwest::Client` (for its proxy, TLS or pool settings).
+    ///
+    /// Authentication and the `User-Agent` are added per request, so the client needs no default
+    /// headers. It must come from the `reqwest` this crate re-exports ([`crate::reqwest`]).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Appends `suffix` (e.g. `my-backend/2.3`) to the `User-Agent`, after `adapty-rs/<version>`.
+    pub fn user_agent_suffix(mut self, suffix: &str) -> Self {
+        self.config.user_agent = format!(
+            "{} {}",
+            concat!("adapty-rs/", env!("CARGO_PKG_VERSION")),
+            suffix.trim()
+        );
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<C, Error> {
+        let base_url = check_base_url(&self.base_url)?;
+        if reqwest::header::HeaderValue::from_str(&self.config.user_agent).is_err() {
+            return Err(Error::invalid_input(
+                "user_agent_suffix",
+                "must be printable ASCII",
+            ));
+        }
+        let http_client = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .build()
+                .map_err(Error::Transport)?,
+        };
+        Ok((self.build)(Parts {
+            base_url,
+            http_client,
+            config: self.config,
+        }))
+    }
+}
+
+/// Validates a base URL and returns it without a trailing slash (paths start with `/`).
+fn check_base_url(raw: &str) -> Result<String, Error> {
+    let invalid = |reason: String| Error::invalid_input("base_url", reason);
+    let url = Url::parse(raw).map_err(|e| invalid(format!("{raw:?} is not a URL: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(invalid(format!(
+                "{raw:?} uses plain http, which would send the API key unencrypted; \
+                 use https (plain http is allowed only for loopback hosts)"
+            )));
+        }
+        other => return Err(invalid(format!("{raw:?} has scheme {other:?}; use https"))),
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(format!(
+            "{raw:?} must not have a query or fragment"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(format!("{raw:?} must not carry credentials")));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalised() -> Result<(), Error> {
+        assert_eq!(
+            check_base_url("https://api.adapty.io/")?,
+            "https://api.adapty.io"
+        );
+        assert_eq!(
+            check_base_url("http://127.0.0.1:8080")?,
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            check_base_url("http://localhost:1/prefix/")?,
+            "http://localhost:1/prefix"
+        );
+        assert_eq!(check_base_url("http://[::1]:9")?, "http://[::1]:9");
+        Ok(())
+    }
+
+    #[test]
+    fn unsafe_or_malformed_base_urls_are_refused() {
+        for bad in [
+            "api.adapty.io",
+            "http://api.adapty.io",
+            "http://10.0.0.1",
+            "ftp://api.adapty.io",
+            "https://api.adapty.io/?x=1",
+            "https://user:pw@api.adapty.io",
+        ] {
+            let err = check_base_url(bad).expect_err(bad);
+            assert!(err.to_string().starts_with("invalid base_url"), "{err}");
+        }
+    }
+}

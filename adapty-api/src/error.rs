@@ -1,0 +1,465 @@
+//! The one error type of the crate, and how every failure of a call becomes it.
+
+use std::fmt;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::response::{ResponseMeta, request_id};
+
+/// Everything that can go wrong with a call.
+///
+/// Match on the variant to tell the server's answer ([`Error::Api`]) from a body that did not match
+/// the spec ([`Error::Decode`]), a network failure ([`Error::Transport`]) and input rejected before
+/// anything was sent ([`Error::InvalidInput`]).
+///
+/// ```
+/// # async fn demo(client: adapty_api::v1::Client, who: adapty_api::ProfileSelector) {
+/// match client.get_profile(&who).await {
+///     Ok(profile) => println!("{} access levels", profile.access_levels.as_deref().unwrap_or_default().len()),
+///     Err(adapty_api::Error::Api(e)) if e.is_not_found() => println!("no such profile"),
+///     Err(e) => eprintln!("{e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Adapty answered with an error status (4xx or 5xx, or a status the spec does not document).
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// Adapty answered with success, but the body does not match the spec.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The request could not be sent or its response could not be read (DNS, connect, TLS,
+    /// timeout, connection closed).
+    #[error("could not talk to Adapty: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A value was rejected before anything was sent.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The field, argument or setting at fault (e.g. `customer_user_id`, `base_url`).
+        field: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid_input(field: &str, reason: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Decode(e) => Some(e.status),
+            Self::Transport(e) => e.status(),
+            Self::InvalidInput { .. } => None,
+        }
+    }
+
+    /// Adapty's request ID of the response, when there was one (quote it to Adapty's support).
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) => e.request_id(),
+            Self::Decode(e) => e.request_id(),
+            Self::Transport(_) | Self::InvalidInput { .. } => None,
+        }
+    }
+}
+
+/// An error answer of Adapty's, with everything it said.
+///
+/// Documented error bodies (`{"errors": [{"source", "errors"}], "error_code", "status_code"}`)
+/// are decoded into [`error_code`](Self::error_code) and [`field_errors`](Self::field_errors).
+/// Any other body (an HTML page from a proxy, a plain-text 502) is kept in
+/// [`raw_body`](Self::raw_body), so nothing the server said is lost.
+#[derive(Clone, PartialEq)]
+pub struct ApiError {
+    status: StatusCode,
+    request_id: Option<String>,
+    error_code: Option<String>,
+    field_errors: Vec<FieldError>,
+    raw_body: Option<Bytes>,
+}
+
+/// The messages Adapty gave about one field of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field (e.g. `birthday`), `non_field_errors` for the request as a whole, or `None`.
+    pub source: Option<String>,
+    /// The messages.
+    pub messages: Vec<String>,
+}
+
+impl ApiError {
+    /// Builds the error from a status, the response headers' request ID and the body.
+    pub(crate) fn new(status: StatusCode, request_id: Option<String>, body: Bytes) -> Self {
+        match serde_json::from_slice::<ErrorBody>(&body) {
+            Ok(parsed) => Self {
+                status,
+                request_id,
+                error_code: parsed.error_code,
+                field_errors: parsed.errors.into_iter().map(FieldError::from).collect(),
+                raw_body: None,
+            },
+            Err(_) => Self {
+                status,
+                request_id,
+                error_code: None,
+                field_errors: Vec::new(),
+                raw_body: Some(body),
+            },
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Adapty's request ID (`Request-Id` header), if the response had one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// Adapty's short error name, e.g. `not_found` or `not_authenticated`.
+    pub fn error_code(&self) -> Option<&str> {
+        self.error_code.as_deref()
+    }
+
+    /// The messages, grouped by the field they are about.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.field_errors
+    }
+
+    /// The messages about one field (`source`), e.g. `"birthday"` or `"non_field_errors"`.
+    pub fn messages_for<'a>(&'a self, source: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.field_errors
+            .iter()
+            .filter(move |e| e.source.as_deref() == Some(source))
+            .flat_map(|e| e.messages.iter().map(String::as_str))
+    }
+
+    /// The body as received, when it was not the documented error JSON.
+    pub fn raw_body(&self) -> Option<&[u8]> {
+        self.raw_body.as_deref()
+    }
+
+    /// `true` for 404: no profile matches the identity header.
+    pub fn is_not_found(&self) -> bool {
+        self.status == StatusCode::NOT_FOUND
+    }
+
+    /// `true` for 401: the API key is missing or wrong.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status == StatusCode::UNAUTHORIZED
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Adapty answered {}", self.status)?;
+        if let Some(code) = &self.error_code {
+            write!(f, " ({code})")?;
+        }
+        let mut first = true;
+        for field in &self.field_errors {
+            f.write_str(if first { ": " } else { "; " })?;
+            first = false;
+            if let Some(source) = &field.source {
+                write!(f, "{source}: ")?;
+            }
+            f.write_str(&field.messages.join(" "))?;
+        }
+        if let Some(raw) = &self.raw_body {
+            write!(f, " with an undocumented body of {} bytes", raw.len())?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("error_code", &self.error_code)
+            .field("field_errors", &self.field_errors)
+            .field(
+                "raw_body",
+                &self.raw_body.as_ref().map(|b| String::from_utf8_lossy(b)),
+            )
+            .finish()
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A success response whose body does not match the spec.
+///
+/// It names the JSON path of the first field that failed (e.g. `data.access_levels[0].expires_at`)
+/// and keeps the body, which may hold personal data: `Debug` and `Display` show only its length.
+#[derive(Clone)]
+pub struct DecodeError {
+    status: StatusCode,
+    request_id: Option<String>,
+    path: String,
+    message: String,
+    body: Bytes,
+}
+
+impl DecodeError {
+    /// Decodes `body` again, tracking the path, to describe why it does not fit `T`.
+    pub(crate) fn new<T: DeserializeOwned>(meta: &ResponseMeta, body: Bytes) -> Self {
+        let (path, message) = match decode_with_path::<T>(&body) {
+            Ok(_) => (
+                String::new(),
+                "the body decodes on a second reading".to_owned(),
+            ),
+            Err((path, message)) => (path, message),
+        };
+        Self {
+            status: meta.status,
+            request_id: request_id(&meta.headers),
+            path,
+            message,
+            body,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Adapty's request ID, if the response had one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The JSON path of the field that failed (`.` for the whole body).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What was wrong there.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The body as received.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot decode Adapty's {} response at `{}`: {} ({} byte body",
+            self.status,
+            self.path,
+            self.message,
+            self.body.len()
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, ", request id {id}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("path", &self.path)
+            .field("message", &self.message)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decodes JSON, and on failure gives the path of the failing field and the message.
+pub(crate) fn decode_with_path<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| (e.path().to_string(), e.inner().to_string()))?;
+    de.end().map_err(|e| (".".to_owned(), e.to_string()))?;
+    Ok(value)
+}
+
+/// Turns a failed generated call into an [`Error`], using what the hooks recorded of the response.
+///
+/// `T` is the success body type, used to find the failing path when a success body did not decode.
+pub(crate) async fn from_generated<T, E>(
+    error: progenitor_client::Error<E>,
+    meta: Option<ResponseMeta>,
+) -> Error
+where
+    T: DeserializeOwned,
+    E: serde::Serialize,
+{
+    use progenitor_client::Error as G;
+    match error {
+        G::InvalidRequest(reason) | G::Custom(reason) => Error::invalid_input("request", reason),
+        G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
+            Error::Transport(e)
+        }
+        G::ErrorResponse(value) => {
+            let status = value.status();
+            let request_id = request_id(value.headers());
+            // The generated type is the documented body; re-encoding it feeds the one parser.
+            let body = serde_json::to_vec(&*value)
+                .map(Bytes::from)
+                .unwrap_or_default();
+            Error::Api(Box::new(ApiError::new(status, request_id, body)))
+        }
+        G::UnexpectedResponse(response) => {
+            let status = response.status();
+            let request_id = request_id(response.headers());
+            match response.bytes().await {
+                Ok(body) => Error::Api(Box::new(ApiError::new(status, request_id, body))),
+                Err(e) => Error::Transport(e),
+            }
+        }
+        G::InvalidResponsePayload(body, _) => match meta {
+            Some(meta) if meta.status.is_success() => {
+                Error::Decode(Box::new(DecodeError::new::<T>(&meta, body)))
+            }
+            Some(meta) => {
+                let request_id = request_id(&meta.headers);
+                Error::Api(Box::new(ApiError::new(meta.status, request_id, body)))
+            }
+            // The hooks always record the response before the body is read; without a record
+            // the call did not go through them, and the body is still not lost.
+            None => Error::Decode(Box::new(DecodeError::new::<T>(
+                &ResponseMeta::unknown(),
+                body,
+            ))),
+        },
+    }
+}
+
+/// Adapty's error body, read leniently: `errors` items may be `{source, errors}` objects or bare
+/// strings (other Adapty endpoints send those), and unknown fields are ignored.
+#[derive(Deserialize)]
+struct ErrorBody {
+    errors: Vec<ErrorItem>,
+    #[serde(default)]
+    error_code: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ErrorItem {
+    Detail {
+        #[serde(default)]
+        source: Option<String>,
+        #[serde(default)]
+        errors: Vec<String>,
+    },
+    Message(String),
+}
+
+impl From<ErrorItem> for FieldError {
+    fn from(item: ErrorItem) -> Self {
+        match item {
+            ErrorItem::Detail { source, errors } => Self {
+                source,
+                messages: errors,
+            },
+            ErrorItem::Message(message) => Self {
+                source: None,
+                messages: vec![message],
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_body_is_decoded() {
+        let body = br#"{"errors":[{"source":"birthday","errors":["Invalid date."]}],"error_code":"validation_error","status_code":400}"#;
+        let e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Some("r1".into()),
+            Bytes::from_static(body),
+        );
+        assert_eq!(e.error_code(), Some("validation_error"));
+        assert_eq!(
+            e.messages_for("birthday").collect::<Vec<_>>(),
+            ["Invalid date."]
+        );
+        assert_eq!(e.raw_body(), None);
+        assert_eq!(
+            e.to_string(),
+            "Adapty answered 400 Bad Request (validation_error): birthday: Invalid date. [request id r1]"
+        );
+    }
+
+    #[test]
+    fn string_items_are_messages_without_source() {
+        let body =
+            br#"{"errors":["Invalid API key"],"error_code":"unauthorized","status_code":401}"#;
+        let e = ApiError::new(StatusCode::UNAUTHORIZED, None, Bytes::from_static(body));
+        assert_eq!(
+            e.field_errors()[0],
+            FieldError {
+                source: None,
+                messages: vec!["Invalid API key".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn other_bodies_are_kept_raw() {
+        let e = ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            None,
+            Bytes::from_static(b"<html>bad gateway</html>"),
+        );
+        assert_eq!(e.raw_body(), Some(&b"<html>bad gateway</html>"[..]));
+        assert_eq!(e.error_code(), None);
+        assert!(
+            e.to_string().contains("undocumented body of 24 bytes"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn decode_path_names_the_field() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            data: Vec<Inner>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            n: u8,
+        }
+        let err = decode_with_path::<Outer>(br#"{"data":[{"n":1},{"n":"x"}]}"#).expect_err("bad");
+        assert_eq!(err.0, "data[1].n");
+        let err = decode_with_path::<Outer>(br#"{"data":[{"n":1}"#).expect_err("truncated");
+        assert!(err.1.contains("EOF"), "{}", err.1);
+    }
+}

@@ -1,0 +1,58 @@
+//! A typed client for [Adapty](https://adapty.io)'s server-side API: read, create, update and
+//! delete the profiles of your app's end users from a Rust backend.
+//!
+//! The client is generated from a hand-written OpenAPI spec (`openapi/` in the repository) with
+//! progenitor, under a small hand-written layer that makes misuse hard:
+//!
+//! - [`ApiKey`] holds the secret key and never prints it;
+//! - [`ProfileSelector`] names a profile by exactly one identity header, by construction;
+//! - [`v1::Client`] has one method per operation, returning [`Response`] or this crate's [`Error`],
+//!   which keeps the status, Adapty's error code and messages, the request ID, and any body that is
+//!   not the documented JSON.
+//!
+//! ```no_run
+//! use adapty_api::{ApiKey, ProfileSelector, v1};
+//!
+//! # async fn demo() -> Result<(), adapty_api::Error> {
+//! let client = v1::Client::builder(ApiKey::new("secret_live_...")?).build()?;
+//! let profile = client.get_profile(&ProfileSelector::customer_user_id("user-42")?).await?;
+//! for level in profile.access_levels.iter().flatten() {
+//!     println!("{} expires {:?}", level.access_level_id, level.expires_at);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Each API version is a module (`v1` today); its generated client and types stay public under
+//! `v1::generated` and `v1::types` for anything the hand-written layer does not cover.
+//!
+//! TLS: the `rustls` feature (default) or `native-tls`; with neither, only `http://` loopback
+//! URLs work.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod auth;
+mod config;
+mod error;
+mod hooks;
+mod response;
+mod selector;
+pub mod v1;
+
+pub use auth::ApiKey;
+pub use config::{ClientBuilder, ClientConfig, DEFAULT_BASE_URL};
+pub use error::{ApiError, DecodeError, Error, FieldError};
+pub use response::Response;
+pub use selector::{CustomerUserId, ProfileSelector};
+
+/// The `reqwest` this crate is built on; a client passed to
+/// [`ClientBuilder::http_client`] must come from it.
+pub use reqwest;
+
+/// The README's examples, compiled as doc tests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,144 @@
+//! Which profile a request is about: exactly one identity header, by construction.
+
+use uuid::Uuid;
+
+use crate::Error;
+
+/// The profile a request is about.
+///
+/// Adapty reads the profile from one of two headers, `adapty-profile-id` or
+/// `adapty-customer-user-id`, and a request must carry exactly one of them. A `ProfileSelector` is
+/// one or the other, never both and never neither, so every request built from it is well formed.
+///
+/// ```
+/// use adapty_api::ProfileSelector;
+///
+/// // By Adapty's profile ID (the "Adapty ID" in the dashboard)...
+/// let by_id = ProfileSelector::profile_id("3fa85f64-5717-4562-b3fc-2c963f66afa6".parse()?);
+/// // ...or by your own user ID, as your app identified the user through the Adapty SDK.
+/// let by_user = ProfileSelector::customer_user_id("user-42")?;
+/// assert_eq!(by_user.header_name(), "adapty-customer-user-id");
+/// # let _ = by_id;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ProfileSelector {
+    /// Adapty's profile ID, sent as `adapty-profile-id`.
+    ProfileId(Uuid),
+    /// Your own ID of the user, sent as `adapty-customer-user-id`.
+    CustomerUserId(CustomerUserId),
+}
+
+impl ProfileSelector {
+    /// Selects the profile by Adapty's profile ID.
+    pub fn profile_id(id: Uuid) -> Self {
+        Self::ProfileId(id)
+    }
+
+    /// Selects the profile by your own user ID; fails when the ID cannot travel in an HTTP header
+    /// (see [`CustomerUserId::new`]).
+    pub fn customer_user_id(id: impl Into<String>) -> Result<Self, Error> {
+        CustomerUserId::new(id).map(Self::CustomerUserId)
+    }
+
+    /// The name of the header this selector is sent as.
+    pub fn header_name(&self) -> &'static str {
+        match self {
+            Self::ProfileId(_) => "adapty-profile-id",
+            Self::CustomerUserId(_) => "adapty-customer-user-id",
+        }
+    }
+}
+
+impl From<Uuid> for ProfileSelector {
+    fn from(id: Uuid) -> Self {
+        Self::ProfileId(id)
+    }
+}
+
+impl From<CustomerUserId> for ProfileSelector {
+    fn from(id: CustomerUserId) -> Self {
+        Self::CustomerUserId(id)
+    }
+}
+
+/// Your own ID of an end user (Adapty's "customer user ID"), checked to fit in an HTTP header.
+///
+/// It must be non-empty printable ASCII (spaces allowed inside, not at either end): HTTP header
+/// values carry no other text reliably, and surrounding spaces would be stripped on the way. A user
+/// ID outside that set cannot be sent as a header; select such a profile by its profile ID.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CustomerUserId(String);
+
+impl CustomerUserId {
+    /// Checks and wraps a customer user ID.
+    pub fn new(id: impl Into<String>) -> Result<Self, Error> {
+        let id: String = id.into();
+        let reason = if id.is_empty() {
+            Some("is empty".to_owned())
+        } else if id.starts_with(' ') || id.ends_with(' ') {
+            Some("starts or ends with a space, which HTTP would strip".to_owned())
+        } else {
+            id.char_indices()
+                .find(|&(_, c)| !(c == ' ' || c.is_ascii_graphic()))
+                .map(|(at, c)| {
+                    format!(
+                        "holds {c:?} at byte {at}; only printable ASCII fits in the \
+                         `adapty-customer-user-id` header (select the profile by its profile ID instead)"
+                    )
+                })
+        };
+        match reason {
+            Some(reason) => Err(Error::invalid_input("customer_user_id", reason)),
+            None => Ok(Self(id)),
+        }
+    }
+
+    /// The ID as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CustomerUserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for CustomerUserId {
+    type Error = Error;
+
+    fn try_from(id: String) -> Result<Self, Error> {
+        Self::new(id)
+    }
+}
+
+impl TryFrom<&str> for CustomerUserId {
+    type Error = Error;
+
+    fn try_from(id: &str) -> Result<Self, Error> {
+        Self::new(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_ids() -> Result<(), Error> {
+        for ok in ["user-42", "jane.doe@example.com", "A B", "77B14FB4-0000"] {
+            assert_eq!(CustomerUserId::new(ok)?.as_str(), ok);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_ids_a_header_cannot_carry() {
+        for bad in ["", " lead", "trail ", "tab\there", "new\nline", "юзер"] {
+            let err = CustomerUserId::new(bad).expect_err(bad);
+            assert!(err.to_string().contains("customer_user_id"), "{err}");
+        }
+    }
+}

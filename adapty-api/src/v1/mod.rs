@@ -1,0 +1,179 @@
+//! Version 1 of Adapty's server-side API: `/api/v1/server-side-api/profiles/`.
+//!
+//! [`Client`] is the hand-written entry point. The code generated from
+//! `openapi/adapty-server-side-api-v1.yaml` lives in [`generated`]; its data types are re-exported
+//! as [`types`].
+
+#[rustfmt::skip]
+#[allow(
+    missing_docs,
+    unused_imports,
+    dead_code,
+    clippy::all,
+    clippy::pedantic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
+pub mod generated;
+
+pub use generated::types;
+
+use serde::de::DeserializeOwned;
+
+use crate::config::{ClientBuilder, Parts};
+use crate::error::from_generated;
+use crate::response::recording;
+use crate::{ApiKey, Error, ProfileSelector, Response};
+use types::{Profile, ProfileRequest, ProfileResponse};
+
+crate::hooks::impl_client_hooks!(generated::Client);
+
+/// A client of the v1 profile API.
+///
+/// Each method names the profile with a [`ProfileSelector`], so every request carries exactly one
+/// identity header, and returns this crate's [`Error`] on failure. It is cheap to clone (the
+/// connection pool is shared) and safe to use from many tasks.
+///
+/// ```no_run
+/// use adapty_api::{ApiKey, ProfileSelector, v1};
+/// use adapty_api::v1::types::ProfileRequest;
+///
+/// # async fn demo() -> Result<(), adapty_api::Error> {
+/// let client = v1::Client::builder(ApiKey::new(std::env::var("ADAPTY_API_KEY").unwrap_or_default())?)
+///     .build()?;
+/// let who = ProfileSelector::customer_user_id("user-42")?;
+///
+/// let created = client
+///     .create_profile(&who, &ProfileRequest { email: Some("jane@example.com".into()), ..Default::default() })
+///     .await?;
+/// println!("created {} (request {:?})", created.profile_id, created.request_id());
+///
+/// let profile = client.get_profile(&who).await?;
+/// client.delete_profile(&ProfileSelector::profile_id(profile.profile_id)).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: generated::Client,
+}
+
+impl Client {
+    /// Starts building a client that authenticates with `api_key`.
+    pub fn builder(api_key: ApiKey) -> ClientBuilder<Self> {
+        ClientBuilder::new(api_key, |parts: Parts| Self {
+            inner: generated::Client::new_with_client(
+                &parts.base_url,
+                parts.http_client,
+                parts.config,
+            ),
+        })
+    }
+
+    /// The generated client underneath, for calls this layer does not wrap. It carries the same
+    /// configuration: requests through it are authenticated the same way.
+    pub fn generated(&self) -> &generated::Client {
+        &self.inner
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        progenitor_client::ClientInfo::baseurl(&self.inner)
+    }
+
+    /// Retrieves a profile (`GET /api/v1/server-side-api/profiles/`).
+    ///
+    /// Fails with [`Error::Api`] and [`is_not_found`](crate::ApiError::is_not_found) when no
+    /// profile matches.
+    pub async fn get_profile(&self, profile: &ProfileSelector) -> Result<Response<Profile>, Error> {
+        finish(
+            self.inner.get_profile().select(profile).send(),
+            |r: ProfileResponse| r.data,
+        )
+        .await
+    }
+
+    /// Creates a profile (`POST /api/v1/server-side-api/profiles/`) with the given attributes;
+    /// every attribute is optional (`&ProfileRequest::default()` sends `{}`).
+    pub async fn create_profile(
+        &self,
+        profile: &ProfileSelector,
+        attributes: &ProfileRequest,
+    ) -> Result<Response<Profile>, Error> {
+        let call = self
+            .inner
+            .create_profile()
+            .select(profile)
+            .body(attributes.clone())
+            .send();
+        finish(call, |r: ProfileResponse| r.data).await
+    }
+
+    /// Updates a profile (`PATCH /api/v1/server-side-api/profiles/`): the attributes set in
+    /// `attributes` change, the others stay as they are.
+    pub async fn update_profile(
+        &self,
+        profile: &ProfileSelector,
+        attributes: &ProfileRequest,
+    ) -> Result<Response<Profile>, Error> {
+        let call = self
+            .inner
+            .update_profile()
+            .select(profile)
+            .body(attributes.clone())
+            .send();
+        finish(call, |r: ProfileResponse| r.data).await
+    }
+
+    /// Deletes a profile and its data (`DELETE /api/v1/server-side-api/profiles/`); Adapty
+    /// answers `204 No Content`.
+    pub async fn delete_profile(&self, profile: &ProfileSelector) -> Result<Response<()>, Error> {
+        finish(self.inner.delete_profile().select(profile).send(), |()| ()).await
+    }
+}
+
+/// Awaits a generated call and converts its outcome: the success value through `map`, a failure
+/// into [`Error`] with the status and request ID the hooks recorded.
+async fn finish<T, U, E>(
+    call: impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
+    map: impl FnOnce(T) -> U,
+) -> Result<Response<U>, Error>
+where
+    T: DeserializeOwned,
+    E: serde::Serialize,
+{
+    match recording(call).await {
+        (Ok(value), _) => {
+            let status = value.status();
+            let headers = value.headers().clone();
+            Ok(Response::new(map(value.into_inner()), status, &headers))
+        }
+        (Err(error), meta) => Err(from_generated::<T, E>(error, meta).await),
+    }
+}
+
+/// Puts a [`ProfileSelector`] on a generated request builder as its one identity header.
+trait Select {
+    fn select(self, profile: &ProfileSelector) -> Self;
+}
+
+macro_rules! impl_select {
+    ($($builder:ident),+) => {$(
+        impl Select for generated::builder::$builder<'_> {
+            fn select(self, profile: &ProfileSelector) -> Self {
+                match profile {
+                    ProfileSelector::ProfileId(id) => self.adapty_profile_id(*id),
+                    ProfileSelector::CustomerUserId(id) => {
+                        self.adapty_customer_user_id(id.as_str().to_owned())
+                    }
+                }
+            }
+        }
+    )+};
+}
+
+impl_select!(GetProfile, CreateProfile, UpdateProfile, DeleteProfile);
