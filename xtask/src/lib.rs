@@ -25,12 +25,16 @@ pub struct Target {
     pub spec: &'static str,
     /// The generated module, relative to the workspace root.
     pub output: &'static str,
+    /// Generated types replaced by hand-written ones: (schema name, Rust path). Each replacement
+    /// says in its own file why the generated type would not do.
+    pub replacements: &'static [(&'static str, &'static str)],
 }
 
 /// Every spec of the workspace and where its generated code goes. A new API version adds a line.
 pub const TARGETS: &[Target] = &[Target {
     spec: "openapi/adapty-server-side-api-v1.yaml",
     output: "adapty-api/src/v1/generated.rs",
+    replacements: &[("CustomAttributeInputValue", "crate::v1::AttributeValue")],
 }];
 
 /// The type the generated clients carry for the hand-written hooks.
@@ -73,6 +77,9 @@ pub fn generate(root: &Path, target: &Target) -> Result<String> {
         // The hand-written `ClientConfig` (API key, user agent) rides inside every generated
         // client; the hooks in adapty-api/src/hooks.rs read it to authenticate each request.
         .with_inner_type(quote_path(INNER_TYPE)?);
+    for (schema, rust_type) in target.replacements {
+        settings.with_replacement(schema, rust_type, std::iter::empty());
+    }
     let mut generator = Generator::new(&settings);
 
     let tokens = catch_panic(|| generator.generate_tokens(&spec))

@@ -162,11 +162,7 @@ pub mod types {
     pub struct CustomAttributeInput {
         ///At most 30 letters, digits, dashes, dots or underscores.
         pub key: CustomAttributeInputKey,
-        /**A string of at most 30 characters or a number (booleans are stored as numbers).
-`null` deletes the attribute.
-*/
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub value: ::std::option::Option<CustomAttributeInputValue>,
+        pub value: crate::v1::AttributeValue,
     }
     impl CustomAttributeInput {
         pub fn builder() -> builder::CustomAttributeInput {
@@ -224,118 +220,6 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for CustomAttributeInputKey {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`CustomAttributeInputValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum CustomAttributeInputValue {
-        String(CustomAttributeInputValueString),
-        Number(f64),
-    }
-    impl ::std::fmt::Display for CustomAttributeInputValue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::String(x) => x.fmt(f),
-                Self::Number(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::str::FromStr for CustomAttributeInputValue {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if let Ok(v) = value.parse() {
-                Ok(Self::String(v))
-            } else if let Ok(v) = value.parse() {
-                Ok(Self::Number(v))
-            } else {
-                Err("string conversion failed for all variants".into())
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CustomAttributeInputValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CustomAttributeInputValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::From<CustomAttributeInputValueString>
-    for CustomAttributeInputValue {
-        fn from(value: CustomAttributeInputValueString) -> Self {
-            Self::String(value)
-        }
-    }
-    impl ::std::convert::From<f64> for CustomAttributeInputValue {
-        fn from(value: f64) -> Self {
-            Self::Number(value)
-        }
-    }
-    ///`CustomAttributeInputValueString`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct CustomAttributeInputValueString(::std::string::String);
-    impl ::std::ops::Deref for CustomAttributeInputValueString {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CustomAttributeInputValueString>
-    for ::std::string::String {
-        fn from(value: CustomAttributeInputValueString) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for CustomAttributeInputValueString {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 30usize {
-                return Err("longer than 30 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CustomAttributeInputValueString {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for CustomAttributeInputValueString {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for CustomAttributeInputValueString {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -1362,7 +1246,7 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<super::CustomAttributeInputValue>,
+                crate::v1::AttributeValue,
                 ::std::string::String,
             >,
         }
@@ -1389,9 +1273,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CustomAttributeInputValue>,
-                >,
+                T: ::std::convert::TryInto<crate::v1::AttributeValue>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value

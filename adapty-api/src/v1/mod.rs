@@ -22,6 +22,9 @@ pub mod generated;
 
 pub use generated::types;
 
+mod attribute_value;
+pub use attribute_value::{AttributeValue, MAX_TEXT_CHARS};
+
 use serde::de::DeserializeOwned;
 
 use crate::config::{ClientBuilder, Parts};
