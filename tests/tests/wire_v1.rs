@@ -3,8 +3,8 @@
 
 mod common;
 
-use adapty_api::v1::types::{CustomAttributeInput, Gender, ProfileRequest};
-use adapty_api::v1::{AttributeValue, Client};
+use adapty_api::v1::types::{Gender, ProfileRequest};
+use adapty_api::v1::{AttributeValue, Client, custom_attribute};
 use adapty_api::{ApiKey, Error, ProfileSelector};
 use common::doc_fixture;
 use serde_json::{Value, json};
@@ -110,14 +110,8 @@ fn sample_request() -> ProfileRequest {
         gender: Some(Gender::F),
         birthday: Some("2000-12-31".parse().unwrap()),
         custom_attributes: vec![
-            CustomAttributeInput {
-                key: "favourite_sport".try_into().unwrap(),
-                value: AttributeValue::text("yoga").unwrap(),
-            },
-            CustomAttributeInput {
-                key: "old".try_into().unwrap(),
-                value: AttributeValue::delete(),
-            },
+            custom_attribute("favourite_sport", AttributeValue::text("yoga").unwrap()).unwrap(),
+            custom_attribute("old", AttributeValue::delete()).unwrap(),
         ],
         ..Default::default()
     }

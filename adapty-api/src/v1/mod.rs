@@ -22,8 +22,8 @@ pub mod generated;
 
 pub use generated::types;
 
-mod attribute_value;
-pub use attribute_value::{AttributeValue, MAX_TEXT_CHARS};
+mod custom_attribute;
+pub use custom_attribute::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};
 
 use serde::de::DeserializeOwned;
 

@@ -1,4 +1,5 @@
-//! The value of a custom attribute in a v1 request: text, a number, or "delete".
+//! Custom attributes in a v1 request: [`custom_attribute`] builds one from a checked key and an
+//! [`AttributeValue`] (text, a number, or "delete").
 //!
 //! It replaces the generated type for `CustomAttributeInput.value` (see `xtask/src/lib.rs`): the
 //! spec's `oneOf [string ≤ 30 chars (nullable), number]` generates an enum with anonymous variants
@@ -8,6 +9,27 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
+use crate::v1::types::CustomAttributeInput;
+
+/// A custom attribute to send: `key` must be 1 to 30 letters, digits, `-`, `.` or `_`.
+///
+/// ```
+/// use adapty_api::v1::{AttributeValue, custom_attribute};
+///
+/// let sport = custom_attribute("favourite_sport", AttributeValue::text("yoga")?)?;
+/// assert_eq!(sport.key.as_str(), "favourite_sport");
+/// assert!(custom_attribute("not allowed!", AttributeValue::delete()).is_err());
+/// # Ok::<(), adapty_api::Error>(())
+/// ```
+pub fn custom_attribute(key: &str, value: AttributeValue) -> Result<CustomAttributeInput, Error> {
+    let key = key.try_into().map_err(|e| {
+        Error::invalid_input(
+            "custom_attributes.key",
+            format!("{key:?}: {e}; use 1 to 30 letters, digits, `-`, `.` or `_`"),
+        )
+    })?;
+    Ok(CustomAttributeInput { key, value })
+}
 
 /// The longest text value v1 accepts, in characters.
 pub const MAX_TEXT_CHARS: usize = 30;
