@@ -246,3 +246,59 @@ fn short_diff(old: &str, new: &str, name: &str) -> String {
     let _ = write!(shown, "\n... ({} more diff lines)\n", total - MAX_LINES);
     shown
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TARGET: Target = Target {
+        spec: "openapi/broken.yaml",
+        output: "out.rs",
+        replacements: &[],
+    };
+
+    /// A scratch workspace holding one spec and the client manifest.
+    fn scratch(name: &str, spec: &str) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("openapi")).expect("mkdir");
+        std::fs::create_dir_all(root.join("adapty-api")).expect("mkdir");
+        std::fs::write(root.join(TARGET.spec), spec).expect("write spec");
+        std::fs::write(root.join(CLIENT_MANIFEST), "[dependencies]\n").expect("write manifest");
+        root
+    }
+
+    const HEADER: &str = "info: {title: t, version: '1'}\npaths:\n  /x/:\n    get:\n      operationId: getX\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n";
+
+    #[test]
+    fn a_progenitor_panic_becomes_an_error_naming_the_spec() {
+        let spec = format!(
+            "openapi: 3.0.3\n{HEADER}                $ref: '#/components/schemas/Missing'\n"
+        );
+        let root = scratch("panic", &spec);
+        let err = generate(&root, &TARGET).expect_err("a dangling $ref cannot generate");
+        let text = format!("{err:#}");
+        assert!(text.contains("progenitor panicked"), "{text}");
+        assert!(text.contains("openapi/broken.yaml"), "{text}");
+    }
+
+    #[test]
+    fn unsupported_documents_are_rejected_with_a_message() {
+        let spec = format!("openapi: 3.1.0\n{HEADER}                type: string\n");
+        let root = scratch("v31", &spec);
+        let err = generate(&root, &TARGET).expect_err("3.1 is not supported");
+        assert!(
+            format!("{err:#}").contains("openapi/broken.yaml"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn a_missing_dependency_is_named() {
+        let spec = format!(
+            "openapi: 3.0.3\n{HEADER}                type: string\n                format: uuid\n"
+        );
+        let root = scratch("deps", &spec);
+        let err = generate(&root, &TARGET).expect_err("uuid is not a dependency");
+        assert!(format!("{err:#}").contains("uses uuid"), "{err:#}");
+    }
+}
