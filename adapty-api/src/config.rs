@@ -1,11 +1,20 @@
 //! Client configuration: the base URL, the API key and the HTTP client, checked once at build time.
 
+use std::time::Duration;
+
 use reqwest::Url;
 
 use crate::{ApiKey, Error};
 
 /// Adapty's production API; every version's paths hang below it.
 pub const DEFAULT_BASE_URL: &str = "https://api.adapty.io";
+
+/// How long the built-in HTTP client waits for a connection (TCP and TLS).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the built-in HTTP client waits for a whole request, from sending to the last byte of
+/// the response.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What every request of a client needs from its configuration.
 ///
@@ -82,7 +91,9 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Sends requests through your own `reqwest::Client` (for its proxy, TLS or pool settings).
+    /// Sends requests through your own `reqwest::Client` (for its proxy, TLS, pool or timeout
+    /// settings). Without one, the client builds its own with [`DEFAULT_CONNECT_TIMEOUT`] and
+    /// [`DEFAULT_REQUEST_TIMEOUT`].
     ///
     /// Authentication and the `User-Agent` are added per request, so the client needs no default
     /// headers. It must come from the `reqwest` this crate re-exports ([`crate::reqwest`]).
@@ -113,6 +124,8 @@ impl<C> ClientBuilder<C> {
         let http_client = match self.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()
+                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                .timeout(DEFAULT_REQUEST_TIMEOUT)
                 .build()
                 .map_err(Error::Transport)?,
         };

@@ -43,7 +43,9 @@ mod selector;
 pub mod v1;
 
 pub use auth::ApiKey;
-pub use config::{ClientBuilder, ClientConfig, DEFAULT_BASE_URL};
+pub use config::{
+    ClientBuilder, ClientConfig, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+};
 pub use error::{ApiError, DecodeError, Error, FieldError};
 pub use response::Response;
 pub use selector::{CustomerUserId, ProfileSelector};

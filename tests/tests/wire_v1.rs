@@ -447,3 +447,26 @@ fn secrets_never_print() {
         assert!(!shown.contains("BEHrYLTr"), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn an_own_http_client_is_used_with_its_timeout_and_still_authenticates() {
+    let server = serve(ok_profile().set_delay(std::time::Duration::from_secs(5))).await;
+    let http = adapty_api::reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let client = Client::builder(ApiKey::new(KEY).unwrap())
+        .base_url(server.uri())
+        .http_client(http)
+        .build()
+        .unwrap();
+    let error = client
+        .get_profile(&selectors()[0])
+        .await
+        .expect_err("too slow");
+    let Error::Transport(e) = &error else {
+        panic!("expected a transport error, got {error:?}");
+    };
+    assert!(e.is_timeout(), "{e:?}");
+    assert_envelope(&the_request(&server).await, "GET", &selectors()[0]);
+}
