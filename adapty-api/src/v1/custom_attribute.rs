@@ -120,7 +120,9 @@ macro_rules! from_number {
     )+};
 }
 
-from_number!(i8, i16, i32, u8, u16, u32, f32);
+// Integers convert exactly and are always finite; floats go through `number` (NaN would be sent
+// as `null` and delete the attribute).
+from_number!(i8, i16, i32, u8, u16, u32);
 
 impl From<bool> for AttributeValue {
     /// Adapty stores booleans as numbers: `true` is 1, `false` is 0.
@@ -150,6 +152,14 @@ impl TryFrom<f64> for AttributeValue {
 
     fn try_from(value: f64) -> Result<Self, Error> {
         Self::number(value)
+    }
+}
+
+impl TryFrom<f32> for AttributeValue {
+    type Error = Error;
+
+    fn try_from(value: f32) -> Result<Self, Error> {
+        Self::number(f64::from(value))
     }
 }
 
@@ -198,6 +208,8 @@ mod tests {
         assert!(AttributeValue::text("é".repeat(31)).is_err());
         assert!(AttributeValue::number(f64::NAN).is_err());
         assert!(AttributeValue::number(f64::INFINITY).is_err());
+        assert!(AttributeValue::try_from(f32::NAN).is_err());
+        assert_eq!(AttributeValue::try_from(1.5f32).ok().and_then(|v| v.as_number()), Some(1.5));
         assert!(serde_json::from_str::<AttributeValue>(&format!("{:?}", "x".repeat(31))).is_err());
     }
 }
