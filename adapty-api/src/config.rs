@@ -9,6 +9,10 @@ use crate::{ApiKey, Error};
 /// Adapty's production API; every version's paths hang below it.
 pub const DEFAULT_BASE_URL: &str = "https://api.adapty.io";
 
+/// The `User-Agent` every request carries (a suffix may follow, see
+/// [`ClientBuilder::user_agent_suffix`]).
+const USER_AGENT: &str = concat!("adapty-rs/", env!("CARGO_PKG_VERSION"));
+
 /// How long the built-in HTTP client waits for a connection (TCP and TLS).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -40,7 +44,7 @@ impl ClientConfig {
     pub fn new(api_key: ApiKey) -> Self {
         Self {
             api_key,
-            user_agent: concat!("adapty-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            user_agent: USER_AGENT.to_owned(),
         }
     }
 }
@@ -104,11 +108,7 @@ impl<C> ClientBuilder<C> {
 
     /// Appends `suffix` (e.g. `my-backend/2.3`) to the `User-Agent`, after `adapty-rs/<version>`.
     pub fn user_agent_suffix(mut self, suffix: &str) -> Self {
-        self.config.user_agent = format!(
-            "{} {}",
-            concat!("adapty-rs/", env!("CARGO_PKG_VERSION")),
-            suffix.trim()
-        );
+        self.config.user_agent = format!("{USER_AGENT} {}", suffix.trim());
         self
     }
 

@@ -209,7 +209,12 @@ mod tests {
         assert!(AttributeValue::number(f64::NAN).is_err());
         assert!(AttributeValue::number(f64::INFINITY).is_err());
         assert!(AttributeValue::try_from(f32::NAN).is_err());
-        assert_eq!(AttributeValue::try_from(1.5f32).ok().and_then(|v| v.as_number()), Some(1.5));
+        assert_eq!(
+            AttributeValue::try_from(1.5f32)
+                .ok()
+                .and_then(|v| v.as_number()),
+            Some(1.5)
+        );
         assert!(serde_json::from_str::<AttributeValue>(&format!("{:?}", "x".repeat(31))).is_err());
     }
 }
