@@ -115,7 +115,13 @@ impl<C> ClientBuilder<C> {
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<C, Error> {
         let base_url = check_base_url(&self.base_url)?;
-        if reqwest::header::HeaderValue::from_str(&self.config.user_agent).is_err() {
+        // `HeaderValue` would take bytes above 0x7f too; a User-Agent is ASCII.
+        if !self
+            .config
+            .user_agent
+            .bytes()
+            .all(|b| b == b' ' || b.is_ascii_graphic())
+        {
             return Err(Error::invalid_input(
                 "user_agent_suffix",
                 "must be printable ASCII",
@@ -191,6 +197,20 @@ mod tests {
             "http://localhost:1/prefix"
         );
         assert_eq!(check_base_url("http://[::1]:9")?, "http://[::1]:9");
+        Ok(())
+    }
+
+    #[test]
+    fn user_agent_suffix_follows_the_crate_name() -> Result<(), Error> {
+        let key = ApiKey::new("secret_x")?;
+        let builder =
+            ClientBuilder::new(key.clone(), |parts| parts.config).user_agent_suffix(" my-app/2 ");
+        assert_eq!(
+            builder.build()?.user_agent,
+            format!("{USER_AGENT} my-app/2")
+        );
+        let bad = ClientBuilder::new(key, |parts| parts.config).user_agent_suffix("app\u{e9}");
+        assert!(bad.build().is_err());
         Ok(())
     }
 
