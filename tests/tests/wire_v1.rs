@@ -100,6 +100,14 @@ fn assert_envelope(request: &Request, verb: &str, who: &ProfileSelector) {
     assert!(agent.starts_with("adapty-rs/"), "{agent}");
 }
 
+/// The API error inside `error`, failing the test for any other kind.
+fn api_error(error: &Error) -> &adapty_api::ApiError {
+    match error {
+        Error::Api(api) => api,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
 fn body(request: &Request) -> Value {
     serde_json::from_slice(&request.body).expect("a JSON body")
 }
@@ -284,9 +292,7 @@ async fn documented_errors_become_api_errors_with_code_and_messages() {
             .update_profile(&who, &ProfileRequest::default())
             .await
             .expect_err("an error status");
-        let Error::Api(api) = &error else {
-            panic!("{status}: expected an API error, got {error:?}");
-        };
+        let api = api_error(&error);
         assert_eq!(api.status(), status);
         assert_eq!(api.error_code(), Some(code));
         assert_eq!(api.messages_for(source).next(), Some(message), "{status}");
@@ -316,9 +322,7 @@ async fn non_json_502_is_an_api_error_keeping_the_body() {
         .get_profile(&selectors()[0])
         .await
         .expect_err("502");
-    let Error::Api(api) = &error else {
-        panic!("expected an API error, got {error:?}");
-    };
+    let api = api_error(&error);
     assert_eq!(api.status(), 502);
     assert_eq!(api.raw_body(), Some(html.as_bytes()));
     assert_eq!(api.error_code(), None);
@@ -339,9 +343,7 @@ async fn non_json_body_on_a_documented_error_status_keeps_status_and_body() {
         .get_profile(&selectors()[1])
         .await
         .expect_err("404");
-    let Error::Api(api) = &error else {
-        panic!("expected an API error, got {error:?}");
-    };
+    let api = api_error(&error);
     assert!(api.is_not_found());
     assert_eq!(api.raw_body(), Some(&b"Not Found"[..]));
     assert_eq!(api.request_id(), Some("req-404"));
