@@ -3,7 +3,8 @@
 
 mod common;
 
-use adapty_api::v1::types::{Gender, ProfileRequest};
+use adapty_api::v1::Gender;
+use adapty_api::v1::types::ProfileRequest;
 use adapty_api::v1::{AttributeValue, Client, custom_attribute};
 use adapty_api::{ApiKey, Error, ProfileSelector};
 use common::doc_fixture;
@@ -115,7 +116,7 @@ fn body(request: &Request) -> Value {
 fn sample_request() -> ProfileRequest {
     ProfileRequest {
         email: Some("jane.doe@example.com".into()),
-        gender: Some(Gender::F),
+        gender: Some(Gender::Female.into()),
         birthday: Some("2000-12-31".parse().unwrap()),
         custom_attributes: vec![
             custom_attribute("favourite_sport", AttributeValue::text("yoga").unwrap()).unwrap(),

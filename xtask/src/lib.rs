@@ -34,7 +34,19 @@ pub struct Target {
 pub const TARGETS: &[Target] = &[Target {
     spec: "openapi/adapty-server-side-api-v1.yaml",
     output: "adapty-api/src/v1/generated.rs",
-    replacements: &[("CustomAttributeInputValue", "crate::v1::AttributeValue")],
+    replacements: &[
+        // A string of at most 30 characters, a finite number, or `null`: validated on construction.
+        ("CustomAttributeInputValue", "crate::v1::AttributeValue"),
+        // Nullable request fields: `Option<Nullable<T>>` can leave out, clear (`null`) or set.
+        ("NullableText", "crate::v1::Nullable<String>"),
+        ("NullableGender", "crate::v1::Nullable<crate::v1::Gender>"),
+        // Open enums: a value the spec does not list decodes as `Other(..)` instead of failing.
+        ("Gender", "crate::v1::Gender"),
+        ("OfferCategory", "crate::v1::OfferCategory"),
+        ("OfferType", "crate::v1::OfferType"),
+        ("Environment", "crate::v1::Environment"),
+        ("CancellationReason", "crate::v1::CancellationReason"),
+    ],
 }];
 
 /// The type the generated clients carry for the hand-written hooks.

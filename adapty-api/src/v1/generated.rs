@@ -19,9 +19,9 @@ pub mod types {
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub cancellation_reason: ::std::option::Option<CancellationReason>,
+        pub cancellation_reason: ::std::option::Option<crate::v1::CancellationReason>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub environment: ::std::option::Option<Environment>,
+        pub environment: ::std::option::Option<crate::v1::Environment>,
         ///When the access level expires (may be past); `null` for lifetime access.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -56,93 +56,6 @@ pub mod types {
     impl AccessLevel {
         pub fn builder() -> builder::AccessLevel {
             Default::default()
-        }
-    }
-    ///Why the subscription was cancelled.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum CancellationReason {
-        #[serde(rename = "voluntarily_cancelled")]
-        VoluntarilyCancelled,
-        #[serde(rename = "billing_error")]
-        BillingError,
-        #[serde(rename = "price_increase")]
-        PriceIncrease,
-        #[serde(rename = "product_was_not_available")]
-        ProductWasNotAvailable,
-        #[serde(rename = "refund")]
-        Refund,
-        #[serde(rename = "upgraded")]
-        Upgraded,
-        #[serde(rename = "unknown")]
-        Unknown,
-        #[serde(rename = "cancelled_by_developer")]
-        CancelledByDeveloper,
-        #[serde(rename = "new_subscription_replace")]
-        NewSubscriptionReplace,
-        #[serde(rename = "adapty_revoked")]
-        AdaptyRevoked,
-    }
-    impl ::std::fmt::Display for CancellationReason {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::VoluntarilyCancelled => f.write_str("voluntarily_cancelled"),
-                Self::BillingError => f.write_str("billing_error"),
-                Self::PriceIncrease => f.write_str("price_increase"),
-                Self::ProductWasNotAvailable => f.write_str("product_was_not_available"),
-                Self::Refund => f.write_str("refund"),
-                Self::Upgraded => f.write_str("upgraded"),
-                Self::Unknown => f.write_str("unknown"),
-                Self::CancelledByDeveloper => f.write_str("cancelled_by_developer"),
-                Self::NewSubscriptionReplace => f.write_str("new_subscription_replace"),
-                Self::AdaptyRevoked => f.write_str("adapty_revoked"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for CancellationReason {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "voluntarily_cancelled" => Ok(Self::VoluntarilyCancelled),
-                "billing_error" => Ok(Self::BillingError),
-                "price_increase" => Ok(Self::PriceIncrease),
-                "product_was_not_available" => Ok(Self::ProductWasNotAvailable),
-                "refund" => Ok(Self::Refund),
-                "upgraded" => Ok(Self::Upgraded),
-                "unknown" => Ok(Self::Unknown),
-                "cancelled_by_developer" => Ok(Self::CancelledByDeveloper),
-                "new_subscription_replace" => Ok(Self::NewSubscriptionReplace),
-                "adapty_revoked" => Ok(Self::AdaptyRevoked),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CancellationReason {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CancellationReason {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///One custom attribute of a profile.
@@ -251,59 +164,6 @@ pub mod types {
             Self::Number(value)
         }
     }
-    ///The store environment of the transaction.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Environment {
-        Sandbox,
-        Production,
-    }
-    impl ::std::fmt::Display for Environment {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Sandbox => f.write_str("Sandbox"),
-                Self::Production => f.write_str("Production"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Environment {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "Sandbox" => Ok(Self::Sandbox),
-                "Production" => Ok(Self::Production),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Environment {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Environment {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///The messages about one field of the request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ErrorDetail {
@@ -333,103 +193,44 @@ pub mod types {
             Default::default()
         }
     }
-    ///The end user's gender: `m` (male), `f` (female) or `o` (other).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Gender {
-        #[serde(rename = "m")]
-        M,
-        #[serde(rename = "f")]
-        F,
-        #[serde(rename = "o")]
-        O,
-    }
-    impl ::std::fmt::Display for Gender {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::M => f.write_str("m"),
-                Self::F => f.write_str("f"),
-                Self::O => f.write_str("o"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Gender {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "m" => Ok(Self::M),
-                "f" => Ok(Self::F),
-                "o" => Ok(Self::O),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Gender {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Gender {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///The device the end user runs the app on.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct InstallationMeta {
         ///Google's Android advertising ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub advertising_id: ::std::option::Option<::std::string::String>,
+        pub advertising_id: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The Android app set ID, for non-advertising use.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub android_app_set_id: ::std::option::Option<::std::string::String>,
+        pub android_app_set_id: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The Android ID (a 64-bit hexadecimal string per app-signing key, user and device).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub android_id: ::std::option::Option<::std::string::String>,
+        pub android_id: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The device model name shown to the end user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub device: ::std::option::Option<::std::string::String>,
+        pub device: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The device identifier generated on the client side.
         pub device_id: ::std::string::String,
         ///Apple's Identifier for Advertisers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub idfa: ::std::option::Option<::std::string::String>,
+        pub idfa: ::std::option::Option<crate::v1::Nullable<String>>,
         ///Apple's Identifier for Vendors.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub idfv: ::std::option::Option<::std::string::String>,
+        pub idfv: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The locale of the end user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub locale: ::std::option::Option<::std::string::String>,
+        pub locale: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The operating system of the device.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub os: ::std::option::Option<::std::string::String>,
+        pub os: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The device platform, e.g. `iOS` or `Android`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub platform: ::std::option::Option<::std::string::String>,
+        pub platform: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The time zone of the end user, e.g. `Europe/Rome`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub timezone: ::std::option::Option<::std::string::String>,
+        pub timezone: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The user agent of the end user's app or browser.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_agent: ::std::option::Option<::std::string::String>,
+        pub user_agent: ::std::option::Option<crate::v1::Nullable<String>>,
     }
     impl InstallationMeta {
         pub fn builder() -> builder::InstallationMeta {
@@ -440,7 +241,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct NonSubscription {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub environment: ::std::option::Option<Environment>,
+        pub environment: ::std::option::Option<crate::v1::Environment>,
         ///Whether the product is consumable.
         pub is_consumable: bool,
         ///Whether the purchase was refunded.
@@ -469,141 +270,15 @@ pub mod types {
     ///The offer applied to the purchase, if any.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Offer {
-        pub offer_category: OfferCategory,
+        pub offer_category: crate::v1::OfferCategory,
         ///The offer's ID in its store.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offer_id: ::std::option::Option<::std::string::String>,
-        pub offer_type: OfferType,
+        pub offer_type: crate::v1::OfferType,
     }
     impl Offer {
         pub fn builder() -> builder::Offer {
             Default::default()
-        }
-    }
-    ///The kind of offer.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum OfferCategory {
-        #[serde(rename = "introductory")]
-        Introductory,
-        #[serde(rename = "promotional")]
-        Promotional,
-        #[serde(rename = "offer_code")]
-        OfferCode,
-        #[serde(rename = "win_back")]
-        WinBack,
-    }
-    impl ::std::fmt::Display for OfferCategory {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Introductory => f.write_str("introductory"),
-                Self::Promotional => f.write_str("promotional"),
-                Self::OfferCode => f.write_str("offer_code"),
-                Self::WinBack => f.write_str("win_back"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for OfferCategory {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "introductory" => Ok(Self::Introductory),
-                "promotional" => Ok(Self::Promotional),
-                "offer_code" => Ok(Self::OfferCode),
-                "win_back" => Ok(Self::WinBack),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for OfferCategory {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for OfferCategory {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///How the offer is paid.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum OfferType {
-        #[serde(rename = "free_trial")]
-        FreeTrial,
-        #[serde(rename = "pay_as_you_go")]
-        PayAsYouGo,
-        #[serde(rename = "pay_up_front")]
-        PayUpFront,
-        #[serde(rename = "unknown")]
-        Unknown,
-    }
-    impl ::std::fmt::Display for OfferType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::FreeTrial => f.write_str("free_trial"),
-                Self::PayAsYouGo => f.write_str("pay_as_you_go"),
-                Self::PayUpFront => f.write_str("pay_up_front"),
-                Self::Unknown => f.write_str("unknown"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for OfferType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "free_trial" => Ok(Self::FreeTrial),
-                "pay_as_you_go" => Ok(Self::PayAsYouGo),
-                "pay_up_front" => Ok(Self::PayUpFront),
-                "unknown" => Ok(Self::Unknown),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for OfferType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for OfferType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///An end user of your app, with what they bought.
@@ -722,12 +397,13 @@ attribute. An attribute sent with a `null` value is deleted.
         pub custom_attributes: ::std::vec::Vec<CustomAttributeInput>,
         ///The end user's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
+        pub email: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The end user's first name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_name: ::std::option::Option<::std::string::String>,
+        pub first_name: ::std::option::Option<crate::v1::Nullable<String>>,
+        ///The end user's gender; `null` clears it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub gender: ::std::option::Option<Gender>,
+        pub gender: ::std::option::Option<crate::v1::Nullable<crate::v1::Gender>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub installation_meta: ::std::option::Option<InstallationMeta>,
         /**The end user's country (e.g. `FR`). Send it when calling from a server, otherwise
@@ -737,16 +413,16 @@ Adapty takes the country from the IP address of the request.
         pub ip_country: ::std::option::Option<::std::string::String>,
         ///The end user's last name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_name: ::std::option::Option<::std::string::String>,
+        pub last_name: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The end user's phone number.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone_number: ::std::option::Option<::std::string::String>,
+        pub phone_number: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The store the end user buys in, e.g. `app_store`, `play_store`, `stripe`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub store: ::std::option::Option<::std::string::String>,
+        pub store: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The country of the end user's app store account (e.g. `US`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub store_country: ::std::option::Option<::std::string::String>,
+        pub store_country: ::std::option::Option<crate::v1::Nullable<String>>,
     }
     impl ProfileRequest {
         pub fn builder() -> builder::ProfileRequest {
@@ -772,9 +448,9 @@ Adapty takes the country from the IP address of the request.
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub cancellation_reason: ::std::option::Option<CancellationReason>,
+        pub cancellation_reason: ::std::option::Option<crate::v1::CancellationReason>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub environment: ::std::option::Option<Environment>,
+        pub environment: ::std::option::Option<crate::v1::Environment>,
         ///When the subscription expires; `null` for lifetime.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -821,11 +497,11 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             cancellation_reason: ::std::result::Result<
-                ::std::option::Option<super::CancellationReason>,
+                ::std::option::Option<crate::v1::CancellationReason>,
                 ::std::string::String,
             >,
             environment: ::std::result::Result<
-                ::std::option::Option<super::Environment>,
+                ::std::option::Option<crate::v1::Environment>,
                 ::std::string::String,
             >,
             expires_at: ::std::result::Result<
@@ -939,7 +615,7 @@ Adapty takes the country from the IP address of the request.
             pub fn cancellation_reason<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CancellationReason>,
+                    ::std::option::Option<crate::v1::CancellationReason>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -954,7 +630,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn environment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Environment>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Environment>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.environment = value
@@ -1451,19 +1129,19 @@ Adapty takes the country from the IP address of the request.
         #[derive(Clone, Debug)]
         pub struct InstallationMeta {
             advertising_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             android_app_set_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             android_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             device: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             device_id: ::std::result::Result<
@@ -1471,31 +1149,31 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             idfa: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             idfv: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             locale: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             os: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             platform: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             timezone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             user_agent: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
         }
@@ -1520,7 +1198,9 @@ Adapty takes the country from the IP address of the request.
         impl InstallationMeta {
             pub fn advertising_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.advertising_id = value
@@ -1534,7 +1214,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn android_app_set_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.android_app_set_id = value
@@ -1548,7 +1230,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn android_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.android_id = value
@@ -1560,7 +1244,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn device<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.device = value
@@ -1584,7 +1270,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn idfa<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.idfa = value
@@ -1596,7 +1284,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn idfv<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.idfv = value
@@ -1608,7 +1298,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn locale<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.locale = value
@@ -1620,7 +1312,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn os<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.os = value
@@ -1630,7 +1324,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn platform<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.platform = value
@@ -1642,7 +1338,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn timezone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.timezone = value
@@ -1654,7 +1352,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn user_agent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_agent = value
@@ -1707,7 +1407,7 @@ Adapty takes the country from the IP address of the request.
         #[derive(Clone, Debug)]
         pub struct NonSubscription {
             environment: ::std::result::Result<
-                ::std::option::Option<super::Environment>,
+                ::std::option::Option<crate::v1::Environment>,
                 ::std::string::String,
             >,
             is_consumable: ::std::result::Result<bool, ::std::string::String>,
@@ -1762,7 +1462,9 @@ Adapty takes the country from the IP address of the request.
         impl NonSubscription {
             pub fn environment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Environment>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Environment>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.environment = value
@@ -1929,14 +1631,17 @@ Adapty takes the country from the IP address of the request.
         #[derive(Clone, Debug)]
         pub struct Offer {
             offer_category: ::std::result::Result<
-                super::OfferCategory,
+                crate::v1::OfferCategory,
                 ::std::string::String,
             >,
             offer_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            offer_type: ::std::result::Result<super::OfferType, ::std::string::String>,
+            offer_type: ::std::result::Result<
+                crate::v1::OfferType,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Offer {
             fn default() -> Self {
@@ -1952,7 +1657,7 @@ Adapty takes the country from the IP address of the request.
         impl Offer {
             pub fn offer_category<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::OfferCategory>,
+                T: ::std::convert::TryInto<crate::v1::OfferCategory>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offer_category = value
@@ -1978,7 +1683,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn offer_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::OfferType>,
+                T: ::std::convert::TryInto<crate::v1::OfferType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offer_type = value
@@ -2663,15 +2368,15 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             email: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             first_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             gender: ::std::result::Result<
-                ::std::option::Option<super::Gender>,
+                ::std::option::Option<crate::v1::Nullable<crate::v1::Gender>>,
                 ::std::string::String,
             >,
             installation_meta: ::std::result::Result<
@@ -2683,19 +2388,19 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             last_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             phone_number: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             store: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
             store_country: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Nullable<String>>,
                 ::std::string::String,
             >,
         }
@@ -2762,7 +2467,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -2774,7 +2481,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
@@ -2786,7 +2495,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Gender>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<crate::v1::Gender>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
@@ -2826,7 +2537,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
@@ -2838,7 +2551,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_number = value
@@ -2850,7 +2565,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn store<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.store = value
@@ -2862,7 +2579,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn store_country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Nullable<String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.store_country = value
@@ -2957,11 +2676,11 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             cancellation_reason: ::std::result::Result<
-                ::std::option::Option<super::CancellationReason>,
+                ::std::option::Option<crate::v1::CancellationReason>,
                 ::std::string::String,
             >,
             environment: ::std::result::Result<
-                ::std::option::Option<super::Environment>,
+                ::std::option::Option<crate::v1::Environment>,
                 ::std::string::String,
             >,
             expires_at: ::std::result::Result<
@@ -3053,7 +2772,7 @@ Adapty takes the country from the IP address of the request.
             pub fn cancellation_reason<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CancellationReason>,
+                    ::std::option::Option<crate::v1::CancellationReason>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3068,7 +2787,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn environment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Environment>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::Environment>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.environment = value

@@ -23,7 +23,11 @@ pub mod generated;
 pub use generated::types;
 
 mod custom_attribute;
+mod enums;
+mod nullable;
 pub use custom_attribute::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};
+pub use enums::{CancellationReason, Environment, Gender, OfferCategory, OfferType};
+pub use nullable::Nullable;
 
 use serde::de::DeserializeOwned;
 

@@ -1,0 +1,121 @@
+//! [`Nullable`]: a request value that may be `null`, so an update can clear a field.
+//!
+//! The spec's nullable request fields (names, email, phone, gender, store, device fields) are
+//! generated as `Option<Nullable<T>>` (see `xtask/src/lib.rs`), which says the three things an
+//! update can do:
+//!
+//! | Rust                        | JSON sent          | effect             |
+//! |-----------------------------|--------------------|--------------------|
+//! | `None`                      | field left out     | left unchanged     |
+//! | `Some(Nullable::Null)`      | `"field": null`    | cleared            |
+//! | `Some(Nullable::Value(v))`  | `"field": v`       | set                |
+//!
+//! ```
+//! use adapty_api::v1::Nullable;
+//! use adapty_api::v1::types::ProfileRequest;
+//!
+//! let update = ProfileRequest {
+//!     first_name: Some("Jane".into()),   // set
+//!     phone_number: Some(Nullable::Null), // clear
+//!     ..Default::default()                // everything else unchanged
+//! };
+//! assert_eq!(
+//!     serde_json::to_string(&update)?,
+//!     r#"{"first_name":"Jane","phone_number":null}"#,
+//! );
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A value that is either `null` or a `T`; see the [module docs](self) for how it is used in
+/// updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Nullable<T> {
+    /// `null`: clears the field.
+    Null,
+    /// A value: sets the field.
+    Value(T),
+}
+
+impl<T> Nullable<T> {
+    /// Whether this is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Self::Null)
+    }
+
+    /// The value, if there is one.
+    pub fn as_ref(&self) -> Option<&T> {
+        match self {
+            Self::Null => None,
+            Self::Value(value) => Some(value),
+        }
+    }
+
+    /// Converts into an `Option`: `Null` becomes `None`.
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Self::Null => None,
+            Self::Value(value) => Some(value),
+        }
+    }
+}
+
+impl<T> From<T> for Nullable<T> {
+    fn from(value: T) -> Self {
+        Self::Value(value)
+    }
+}
+
+impl From<&str> for Nullable<String> {
+    fn from(value: &str) -> Self {
+        Self::Value(value.to_owned())
+    }
+}
+
+impl<T> From<Option<T>> for Nullable<T> {
+    /// `None` becomes `Null`.
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Null, Self::Value)
+    }
+}
+
+impl<T: Serialize> Serialize for Nullable<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Null => serializer.serialize_none(),
+            Self::Value(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Self::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_null_and_values() -> Result<(), serde_json::Error> {
+        assert_eq!(serde_json::to_string(&Nullable::<String>::Null)?, "null");
+        assert_eq!(
+            serde_json::to_string(&Nullable::<String>::from("x"))?,
+            r#""x""#
+        );
+        assert_eq!(
+            serde_json::from_str::<Nullable<u8>>("null")?,
+            Nullable::Null
+        );
+        assert_eq!(
+            serde_json::from_str::<Nullable<u8>>("7")?,
+            Nullable::Value(7)
+        );
+        assert_eq!(Nullable::from(Some(1)).into_option(), Some(1));
+        assert!(Nullable::<u8>::from(None).is_null());
+        Ok(())
+    }
+}
