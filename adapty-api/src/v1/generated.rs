@@ -246,8 +246,8 @@ pub mod types {
         pub is_consumable: bool,
         ///Whether the purchase was refunded.
         pub is_refund: bool,
-        ///Adapty's ID of the purchase; use it to process each purchase once.
-        pub purchase_id: ::uuid::Uuid,
+        ///Adapty's ID of the purchase (a UUID); use it to process each purchase once.
+        pub purchase_id: ::std::string::String,
         ///When the product was purchased.
         pub purchased_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///The store of the purchase, e.g. `app_store`, `play_store`, `stripe` or a custom store's name.
@@ -296,8 +296,8 @@ pub mod types {
         ///The Amplitude user ID. Extended response only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amplitude_user_id: ::std::option::Option<::std::string::String>,
-        ///The ID of your app (App Settings, General in the dashboard).
-        pub app_id: ::uuid::Uuid,
+        ///The ID of your app (a UUID; App Settings, General in the dashboard).
+        pub app_id: ::std::string::String,
         ///The AppMetrica device ID. Extended response only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub appmetrica_device_id: ::std::option::Option<::std::string::String>,
@@ -1412,7 +1412,10 @@ Adapty takes the country from the IP address of the request.
             >,
             is_consumable: ::std::result::Result<bool, ::std::string::String>,
             is_refund: ::std::result::Result<bool, ::std::string::String>,
-            purchase_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            purchase_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             purchased_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -1500,7 +1503,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn purchase_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.purchase_id = value
@@ -1733,7 +1736,7 @@ Adapty takes the country from the IP address of the request.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            app_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            app_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             appmetrica_device_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1935,7 +1938,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn app_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.app_id = value
