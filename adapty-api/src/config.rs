@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::{ApiKey, Error};
+use crate::{ApiKey, Error, RetryPolicy};
 
 /// Adapty's production API; every version's paths hang below it.
 pub const DEFAULT_BASE_URL: &str = "https://api.adapty.io";
@@ -16,14 +16,36 @@ const USER_AGENT: &str = concat!("adapty-rs/", env!("CARGO_PKG_VERSION"));
 /// How long the built-in HTTP client waits for a connection (TCP and TLS).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long the built-in HTTP client waits for a whole request, from sending to the last byte of
-/// the response.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one attempt may take, from sending the request to the last byte of the response.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a whole operation may take: every attempt and every wait between them.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The timeouts of a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timeouts {
+    pub(crate) connect: Duration,
+    pub(crate) attempt: Duration,
+    pub(crate) operation: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: DEFAULT_CONNECT_TIMEOUT,
+            attempt: DEFAULT_ATTEMPT_TIMEOUT,
+            operation: DEFAULT_OPERATION_TIMEOUT,
+        }
+    }
+}
 
 /// What every request of a client needs from its configuration.
 ///
 /// It travels inside the generated clients (progenitor's "inner" value), where the hooks read it
-/// to authenticate requests, so a generated client can be used directly with the same guarantees:
+/// to authenticate, retry and time out requests, so a generated client can be used directly with
+/// the same guarantees (the default [`RetryPolicy`] and timeouts; the connect timeout is the
+/// `reqwest::Client`'s own):
 ///
 /// ```
 /// use adapty_api::{ApiKey, ClientConfig, v1::generated};
@@ -37,15 +59,34 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct ClientConfig {
     pub(crate) api_key: ApiKey,
     pub(crate) user_agent: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeouts: Timeouts,
 }
 
 impl ClientConfig {
-    /// A configuration authenticating with `api_key`.
+    /// A configuration authenticating with `api_key`, with the default retry policy and timeouts.
     pub fn new(api_key: ApiKey) -> Self {
         Self {
             api_key,
             user_agent: USER_AGENT.to_owned(),
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
         }
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The per-attempt timeout.
+    pub fn attempt_timeout(&self) -> Duration {
+        self.timeouts.attempt
+    }
+
+    /// The whole-operation timeout.
+    pub fn operation_timeout(&self) -> Duration {
+        self.timeouts.operation
     }
 }
 
@@ -95,14 +136,45 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Sends requests through your own `reqwest::Client` (for its proxy, TLS, pool or timeout
-    /// settings). Without one, the client builds its own with [`DEFAULT_CONNECT_TIMEOUT`] and
-    /// [`DEFAULT_REQUEST_TIMEOUT`].
+    /// Sends requests through your own `reqwest::Client` (for its proxy, TLS or pool settings).
+    /// Without one, the client builds its own with the [connect timeout](Self::connect_timeout).
     ///
     /// Authentication and the `User-Agent` are added per request, so the client needs no default
-    /// headers. It must come from the `reqwest` this crate re-exports ([`crate::reqwest`]).
+    /// headers. The attempt and operation timeouts and the retry policy apply to it too; its
+    /// connect timeout is its own (reqwest sets it per client, not per request). It must come
+    /// from the `reqwest` this crate re-exports ([`crate::reqwest`]).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// How failed attempts are retried; the default is [`RetryPolicy::default`], and
+    /// [`RetryPolicy::disabled`] turns retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// How long to wait for a connection (TCP and TLS); default [`DEFAULT_CONNECT_TIMEOUT`].
+    /// Applies to the built-in HTTP client only: a client given to
+    /// [`http_client`](Self::http_client) keeps its own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeouts.connect = timeout;
+        self
+    }
+
+    /// How long one attempt may take, from sending to the last byte of the response; default
+    /// [`DEFAULT_ATTEMPT_TIMEOUT`]. A timed-out `GET`, `PATCH` or `DELETE` is retried.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeouts.attempt = timeout;
+        self
+    }
+
+    /// How long a whole operation may take, every attempt and wait included; default
+    /// [`DEFAULT_OPERATION_TIMEOUT`]. When it passes, the call ends with
+    /// [`Error::Timeout`](crate::Error::Timeout).
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeouts.operation = timeout;
         self
     }
 
@@ -127,11 +199,20 @@ impl<C> ClientBuilder<C> {
                 "must be printable ASCII",
             ));
         }
+        let timeouts = self.config.timeouts;
+        for (field, value) in [
+            ("connect_timeout", timeouts.connect),
+            ("attempt_timeout", timeouts.attempt),
+            ("operation_timeout", timeouts.operation),
+        ] {
+            if value.is_zero() {
+                return Err(Error::invalid_input(field, "must be longer than zero"));
+            }
+        }
         let http_client = match self.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()
-                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
-                .timeout(DEFAULT_REQUEST_TIMEOUT)
+                .connect_timeout(timeouts.connect)
                 .build()
                 .map_err(Error::Transport)?,
         };

@@ -7,13 +7,20 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::response::{ResponseMeta, request_id};
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+
+use crate::response::{CallRecord, ResponseMeta, TimeoutKind, request_id};
+use crate::retry::retry_after;
 
 /// Everything that can go wrong with a call.
 ///
 /// Match on the variant to tell the server's answer ([`Error::Api`]) from a body that did not match
-/// the spec ([`Error::Decode`]), a network failure ([`Error::Transport`]) and input rejected before
-/// anything was sent ([`Error::InvalidInput`]).
+/// the spec ([`Error::Decode`]), a network failure ([`Error::Transport`]), a call that ran out of
+/// time ([`Error::Timeout`]) and input rejected before anything was sent ([`Error::InvalidInput`]).
+/// Retryable failures have been retried already (see [`RetryPolicy`](crate::RetryPolicy)) when
+/// they reach you.
 ///
 /// ```
 /// # async fn demo(client: adapty_api::v1::Client, who: adapty_api::ProfileSelector) {
@@ -34,9 +41,12 @@ pub enum Error {
     #[error(transparent)]
     Decode(Box<DecodeError>),
     /// The request could not be sent or its response could not be read (DNS, connect, TLS,
-    /// timeout, connection closed).
+    /// connection closed).
     #[error("could not talk to Adapty: {0}")]
     Transport(#[source] reqwest::Error),
+    /// A timeout passed: connecting, the last attempt, or the whole operation.
+    #[error(transparent)]
+    Timeout(TimeoutError),
     /// A value was rejected before anything was sent.
     #[error("invalid {field}: {reason}")]
     InvalidInput {
@@ -48,6 +58,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// `true` when a timeout ended the call.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout(_))
+    }
+
     pub(crate) fn invalid_input(field: &str, reason: impl Into<String>) -> Self {
         Self::InvalidInput {
             field: field.to_owned(),
@@ -61,7 +76,7 @@ impl Error {
             Self::Api(e) => Some(e.status),
             Self::Decode(e) => Some(e.status),
             Self::Transport(e) => e.status(),
-            Self::InvalidInput { .. } => None,
+            Self::Timeout(_) | Self::InvalidInput { .. } => None,
         }
     }
 
@@ -70,7 +85,7 @@ impl Error {
         match self {
             Self::Api(e) => e.request_id(),
             Self::Decode(e) => e.request_id(),
-            Self::Transport(_) | Self::InvalidInput { .. } => None,
+            Self::Transport(_) | Self::Timeout(_) | Self::InvalidInput { .. } => None,
         }
     }
 }
@@ -85,6 +100,7 @@ impl Error {
 pub struct ApiError {
     status: StatusCode,
     request_id: Option<String>,
+    retry_after: Option<Duration>,
     error_code: Option<String>,
     field_errors: Vec<FieldError>,
     raw_body: Option<Bytes>,
@@ -100,12 +116,15 @@ pub struct FieldError {
 }
 
 impl ApiError {
-    /// Builds the error from a status, the response headers' request ID and the body.
-    pub(crate) fn new(status: StatusCode, request_id: Option<String>, body: Bytes) -> Self {
+    /// Builds the error from a status, the response headers and the body.
+    pub(crate) fn new(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Self {
+        let request_id = request_id(headers);
+        let retry_after = retry_after(headers);
         match serde_json::from_slice::<ErrorBody>(&body) {
             Ok(parsed) => Self {
                 status,
                 request_id,
+                retry_after,
                 error_code: parsed.error_code,
                 field_errors: parsed.errors.into_iter().map(FieldError::from).collect(),
                 raw_body: None,
@@ -113,6 +132,7 @@ impl ApiError {
             Err(_) => Self {
                 status,
                 request_id,
+                retry_after,
                 error_code: None,
                 field_errors: Vec::new(),
                 raw_body: Some(body),
@@ -128,6 +148,13 @@ impl ApiError {
     /// Adapty's request ID (`Request-Id` header), if the response had one.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
+    }
+
+    /// How long Adapty asked to wait before trying again (`Retry-After`), if it said. The client
+    /// has already waited and retried when the wait was within its
+    /// [`RetryPolicy`](crate::RetryPolicy); a longer one comes back here.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// Adapty's short error name, e.g. `not_found` or `not_authenticated`.
@@ -194,6 +221,7 @@ impl fmt::Debug for ApiError {
         f.debug_struct("ApiError")
             .field("status", &self.status)
             .field("request_id", &self.request_id)
+            .field("retry_after", &self.retry_after)
             .field("error_code", &self.error_code)
             .field("field_errors", &self.field_errors)
             .field(
@@ -299,9 +327,34 @@ impl std::error::Error for DecodeError {}
 pub(crate) fn decode_with_path<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| (e.path().to_string(), e.inner().to_string()))?;
-    de.end().map_err(|e| (".".to_owned(), e.to_string()))?;
+        .map_err(|e| (e.path().to_string(), redact_strings(&e.inner().to_string())))?;
+    de.end()
+        .map_err(|e| (".".to_owned(), redact_strings(&e.to_string())))?;
     Ok(value)
+}
+
+/// Replaces the contents of every double-quoted string in a decoder message with `…`: serde quotes
+/// the value it could not use (`invalid type: string "jane@example.com", expected …`), and a
+/// profile's values are personal data that must not reach logs through an error message.
+fn redact_strings(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '"' {
+            // Skip to the closing quote, honouring `\"` escapes.
+            let mut escaped = false;
+            for inner in chars.by_ref() {
+                match inner {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => break,
+                    _ => escaped = false,
+                }
+            }
+            out.push_str("…\"");
+        }
+    }
+    out
 }
 
 /// Turns a failed generated call into an [`Error`], using what the hooks recorded of the response.
@@ -309,7 +362,8 @@ pub(crate) fn decode_with_path<T: DeserializeOwned>(body: &[u8]) -> Result<T, (S
 /// `T` is the success body type, used to find the failing path when a success body did not decode.
 pub(crate) async fn from_generated<T, E>(
     error: progenitor_client::Error<E>,
-    meta: Option<ResponseMeta>,
+    call: CallRecord,
+    config: &crate::ClientConfig,
 ) -> Error
 where
     T: DeserializeOwned,
@@ -318,34 +372,37 @@ where
     use progenitor_client::Error as G;
     match error {
         G::InvalidRequest(reason) | G::Custom(reason) => Error::invalid_input("request", reason),
+        G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e)
+            if e.is_timeout() =>
+        {
+            let kind = call.timeout.unwrap_or(TimeoutKind::Attempt);
+            Error::Timeout(TimeoutError::new(kind, config, call.attempts, Some(e)))
+        }
         G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
             Error::Transport(e)
         }
         G::ErrorResponse(value) => {
             let status = value.status();
-            let request_id = request_id(value.headers());
+            let headers = value.headers().clone();
             // The generated type is the documented body; re-encoding it feeds the one parser.
             let body = serde_json::to_vec(&*value)
                 .map(Bytes::from)
                 .unwrap_or_default();
-            Error::Api(Box::new(ApiError::new(status, request_id, body)))
+            Error::Api(Box::new(ApiError::new(status, &headers, body)))
         }
         G::UnexpectedResponse(response) => {
             let status = response.status();
-            let request_id = request_id(response.headers());
+            let headers = response.headers().clone();
             match response.bytes().await {
-                Ok(body) => Error::Api(Box::new(ApiError::new(status, request_id, body))),
+                Ok(body) => Error::Api(Box::new(ApiError::new(status, &headers, body))),
                 Err(e) => Error::Transport(e),
             }
         }
-        G::InvalidResponsePayload(body, _) => match meta {
+        G::InvalidResponsePayload(body, _) => match call.response {
             Some(meta) if meta.status.is_success() => {
                 Error::Decode(Box::new(DecodeError::new::<T>(&meta, body)))
             }
-            Some(meta) => {
-                let request_id = request_id(&meta.headers);
-                Error::Api(Box::new(ApiError::new(meta.status, request_id, body)))
-            }
+            Some(meta) => Error::Api(Box::new(ApiError::new(meta.status, &meta.headers, body))),
             // The hooks always record the response before the body is read; without a record
             // the call did not go through them, and the body is still not lost.
             None => Error::Decode(Box::new(DecodeError::new::<T>(
@@ -353,6 +410,76 @@ where
                 body,
             ))),
         },
+    }
+}
+
+/// A call that ran out of time: which timeout passed, its limit, and how many attempts were made.
+#[derive(Debug)]
+pub struct TimeoutError {
+    kind: TimeoutKind,
+    limit: Duration,
+    attempts: u32,
+    source: Option<reqwest::Error>,
+}
+
+impl TimeoutError {
+    pub(crate) fn new(
+        kind: TimeoutKind,
+        config: &crate::ClientConfig,
+        attempts: u32,
+        source: Option<reqwest::Error>,
+    ) -> Self {
+        let limit = match kind {
+            TimeoutKind::Connect => config.timeouts.connect,
+            TimeoutKind::Attempt => config.timeouts.attempt,
+            TimeoutKind::Operation => config.timeouts.operation,
+        };
+        Self {
+            kind,
+            limit,
+            attempts,
+            source,
+        }
+    }
+
+    /// Which timeout passed.
+    pub fn kind(&self) -> TimeoutKind {
+        self.kind
+    }
+
+    /// The limit that passed.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// How many attempts were started (the last one included).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TimeoutKind::Connect => "connect timeout",
+            TimeoutKind::Attempt => "attempt timeout",
+            TimeoutKind::Operation => "operation timeout",
+        };
+        write!(
+            f,
+            "Adapty did not answer in time: the {what} of {:?} passed after {} attempt{}",
+            self.limit,
+            self.attempts,
+            if self.attempts == 1 { "" } else { "s" }
+        )
+    }
+}
+
+impl std::error::Error for TimeoutError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -397,11 +524,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn decoder_messages_do_not_repeat_values() {
+        let body = br#"{"email": "jane@example.com"}"#;
+        let (path, message) = decode_with_path::<std::collections::BTreeMap<String, u32>>(body)
+            .expect_err("a string is not a number");
+        assert_eq!(path, "email");
+        assert!(!message.contains("jane"), "{message}");
+        assert!(
+            message.starts_with("invalid type: string \"…\""),
+            "{message}"
+        );
+        assert_eq!(redact_strings(r#"a "b\"c" d "e""#), r#"a "…" d "…""#);
+    }
+
+    fn headers_with_request_id(id: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("request-id", reqwest::header::HeaderValue::from_static(id));
+        headers
+    }
+
+    #[test]
     fn documented_body_is_decoded() {
         let body = br#"{"errors":[{"source":"birthday","errors":["Invalid date."]}],"error_code":"validation_error","status_code":400}"#;
         let e = ApiError::new(
             StatusCode::BAD_REQUEST,
-            Some("r1".into()),
+            &headers_with_request_id("r1"),
             Bytes::from_static(body),
         );
         assert_eq!(e.error_code(), Some("validation_error"));
@@ -420,7 +567,11 @@ mod tests {
     fn string_items_are_messages_without_source() {
         let body =
             br#"{"errors":["Invalid API key"],"error_code":"unauthorized","status_code":401}"#;
-        let e = ApiError::new(StatusCode::UNAUTHORIZED, None, Bytes::from_static(body));
+        let e = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            &HeaderMap::new(),
+            Bytes::from_static(body),
+        );
         assert_eq!(
             e.field_errors()[0],
             FieldError {
@@ -434,7 +585,7 @@ mod tests {
     fn other_bodies_are_kept_raw() {
         let e = ApiError::new(
             StatusCode::BAD_GATEWAY,
-            None,
+            &HeaderMap::new(),
             Bytes::from_static(b"<html>bad gateway</html>"),
         );
         assert_eq!(e.raw_body(), Some(&b"<html>bad gateway</html>"[..]));

@@ -4,8 +4,8 @@
 //! - `pre`: add `Authorization: Api-Key …` (marked sensitive), `Content-Type: application/json`
 //!   (Adapty asks for it on every request) and our `User-Agent`; drop the `api-version` header
 //!   progenitor adds from `info.version`, which Adapty does not define;
-//! - `exec`: send, and record the response's status and headers for the error mapping
-//!   (see [`crate::response`]).
+//! - `exec`: send with retries and timeouts ([`crate::send`]), which also records each response's
+//!   status and headers for the error mapping (see [`crate::response`]).
 
 use reqwest::header::{self, HeaderValue};
 
@@ -40,13 +40,15 @@ macro_rules! impl_client_hooks {
             async fn exec(
                 &self,
                 request: reqwest::Request,
-                _info: &progenitor_client::OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                let response = progenitor_client::ClientInfo::client(self)
-                    .execute(request)
-                    .await?;
-                $crate::response::record(&response);
-                Ok(response)
+                $crate::send::send(
+                    progenitor_client::ClientInfo::client(self),
+                    progenitor_client::ClientInfo::inner(self),
+                    request,
+                    info.operation_id,
+                )
+                .await
             }
         }
     };

@@ -39,15 +39,19 @@ mod config;
 mod error;
 mod hooks;
 mod response;
+mod retry;
 mod selector;
+mod send;
 pub mod v1;
 
 pub use auth::ApiKey;
 pub use config::{
-    ClientBuilder, ClientConfig, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    ClientBuilder, ClientConfig, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT,
 };
-pub use error::{ApiError, DecodeError, Error, FieldError};
-pub use response::Response;
+pub use error::{ApiError, DecodeError, Error, FieldError, TimeoutError};
+pub use response::{Response, TimeoutKind};
+pub use retry::RetryPolicy;
 pub use selector::{CustomerUserId, ProfileSelector};
 
 /// The `reqwest` this crate is built on; a client passed to

@@ -78,27 +78,70 @@ impl ResponseMeta {
     }
 }
 
+/// Which timeout ended a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// No connection could be made in time ([`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)).
+    Connect,
+    /// One attempt took too long ([`ClientBuilder::attempt_timeout`](crate::ClientBuilder::attempt_timeout)),
+    /// and it was the last one (retries used up, or not allowed for the method).
+    Attempt,
+    /// The whole operation, retries and waits included, took too long
+    /// ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    Operation,
+}
+
+/// What the hooks saw of a call: the last response's status and headers, how many attempts were
+/// made, and which timeout, if any, ended the last one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallRecord {
+    pub(crate) response: Option<ResponseMeta>,
+    pub(crate) attempts: u32,
+    pub(crate) timeout: Option<TimeoutKind>,
+}
+
 tokio::task_local! {
-    static LAST_RESPONSE: RefCell<Option<ResponseMeta>>;
+    static CALL: RefCell<CallRecord>;
 }
 
-/// Runs a generated call and returns its result with the record of its response, if any.
-pub(crate) async fn recording<F: Future>(call: F) -> (F::Output, Option<ResponseMeta>) {
-    LAST_RESPONSE
-        .scope(RefCell::new(None), async {
-            let output = call.await;
-            let meta = LAST_RESPONSE.with(|slot| slot.borrow_mut().take());
-            (output, meta)
-        })
-        .await
+/// Runs a generated call within `limit`, and returns its result with the record of what happened
+/// on the wire; when the time runs out, the call is dropped and only the record is returned.
+pub(crate) async fn recording_with_timeout<F: Future>(
+    limit: std::time::Duration,
+    call: F,
+) -> Result<(F::Output, CallRecord), CallRecord> {
+    CALL.scope(RefCell::new(CallRecord::default()), async {
+        match tokio::time::timeout(limit, call).await {
+            Ok(output) => Ok((output, CALL.with(|slot| slot.take()))),
+            Err(_) => Err(CALL.with(|slot| slot.take())),
+        }
+    })
+    .await
 }
 
-/// Records a response for the enclosing [`recording`] call; outside one it does nothing.
-pub(crate) fn record(response: &reqwest::Response) {
-    let _ = LAST_RESPONSE.try_with(|slot| {
-        *slot.borrow_mut() = Some(ResponseMeta {
+fn update(change: impl FnOnce(&mut CallRecord)) {
+    // Outside a record (a generated client used directly) there is nobody to tell.
+    let _ = CALL.try_with(|slot| change(&mut slot.borrow_mut()));
+}
+
+/// Records a response for the enclosing record, if any.
+pub(crate) fn record_response(response: &reqwest::Response) {
+    update(|call| {
+        call.response = Some(ResponseMeta {
             status: response.status(),
             headers: response.headers().clone(),
         });
+        call.timeout = None;
     });
+}
+
+/// Records the number of the attempt being made.
+pub(crate) fn record_attempts(attempt: u32) {
+    update(|call| call.attempts = attempt);
+}
+
+/// Records that the last attempt ended with a timeout.
+pub(crate) fn record_timeout(kind: TimeoutKind) {
+    update(|call| call.timeout = Some(kind));
 }

@@ -25,16 +25,18 @@ pub use generated::types;
 mod custom_attribute;
 mod enums;
 mod nullable;
+mod validate;
 pub use custom_attribute::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};
 pub use enums::{CancellationReason, Environment, Gender, OfferCategory, OfferType};
 pub use nullable::Nullable;
+pub use validate::MAX_CUSTOM_ATTRIBUTES;
 
 use serde::de::DeserializeOwned;
 
 use crate::config::{ClientBuilder, Parts};
 use crate::error::from_generated;
-use crate::response::recording;
-use crate::{ApiKey, Error, ProfileSelector, Response};
+use crate::response::recording_with_timeout;
+use crate::{ApiKey, ClientConfig, Error, ProfileSelector, Response, TimeoutError, TimeoutKind};
 use types::{Profile, ProfileRequest, ProfileResponse};
 
 crate::hooks::impl_client_hooks!(generated::Client);
@@ -87,6 +89,11 @@ impl Client {
         &self.inner
     }
 
+    /// The configuration: retry policy and timeouts.
+    pub fn config(&self) -> &ClientConfig {
+        progenitor_client::ClientInfo::inner(&self.inner)
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         progenitor_client::ClientInfo::baseurl(&self.inner)
@@ -98,6 +105,7 @@ impl Client {
     /// profile matches.
     pub async fn get_profile(&self, profile: &ProfileSelector) -> Result<Response<Profile>, Error> {
         finish(
+            self.config(),
             self.inner.get_profile().select(profile).send(),
             |r: ProfileResponse| r.data,
         )
@@ -106,46 +114,90 @@ impl Client {
 
     /// Creates a profile (`POST /api/v1/server-side-api/profiles/`) with the given attributes;
     /// every attribute is optional (`&ProfileRequest::default()` sends `{}`).
+    ///
+    /// The attributes are checked against the documented limits first (see
+    /// [`MAX_CUSTOM_ATTRIBUTES`]); on [`Error::InvalidInput`] nothing was sent. A create is retried
+    /// only when Adapty provably did not process it (no connection, or `429`).
     pub async fn create_profile(
         &self,
         profile: &ProfileSelector,
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
+        validate::profile_request(attributes)?;
         let call = self
             .inner
             .create_profile()
             .select(profile)
             .body(attributes.clone())
             .send();
-        finish(call, |r: ProfileResponse| r.data).await
+        finish(self.config(), call, |r: ProfileResponse| r.data).await
     }
 
     /// Updates a profile (`PATCH /api/v1/server-side-api/profiles/`): the attributes set in
-    /// `attributes` change, the others stay as they are.
+    /// `attributes` change, the others stay as they are. A field set to
+    /// `Some(`[`Nullable::Null`]`)` is cleared, and a custom attribute sent with
+    /// [`AttributeValue::delete`] is deleted.
+    ///
+    /// ```
+    /// use adapty_api::v1::{AttributeValue, Nullable, custom_attribute};
+    /// use adapty_api::v1::types::ProfileRequest;
+    ///
+    /// let changes = ProfileRequest {
+    ///     email: Some("jane@example.com".into()),               // set
+    ///     phone_number: Some(Nullable::Null),                   // clear
+    ///     custom_attributes: vec![
+    ///         custom_attribute("plan", AttributeValue::text("pro")?)?,
+    ///         custom_attribute("trial_days", AttributeValue::delete())?, // delete
+    ///     ],
+    ///     ..Default::default()                                  // the rest: unchanged
+    /// };
+    /// assert_eq!(
+    ///     serde_json::to_value(&changes)?,
+    ///     serde_json::json!({
+    ///         "email": "jane@example.com",
+    ///         "phone_number": null,
+    ///         "custom_attributes": [
+    ///             {"key": "plan", "value": "pro"},
+    ///             {"key": "trial_days", "value": null},
+    ///         ],
+    ///     }),
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// The attributes are checked against the documented limits first; on
+    /// [`Error::InvalidInput`] nothing was sent.
     pub async fn update_profile(
         &self,
         profile: &ProfileSelector,
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
+        validate::profile_request(attributes)?;
         let call = self
             .inner
             .update_profile()
             .select(profile)
             .body(attributes.clone())
             .send();
-        finish(call, |r: ProfileResponse| r.data).await
+        finish(self.config(), call, |r: ProfileResponse| r.data).await
     }
 
     /// Deletes a profile and its data (`DELETE /api/v1/server-side-api/profiles/`); Adapty
     /// answers `204 No Content`.
     pub async fn delete_profile(&self, profile: &ProfileSelector) -> Result<Response<()>, Error> {
-        finish(self.inner.delete_profile().select(profile).send(), |()| ()).await
+        finish(
+            self.config(),
+            self.inner.delete_profile().select(profile).send(),
+            |()| (),
+        )
+        .await
     }
 }
 
-/// Awaits a generated call and converts its outcome: the success value through `map`, a failure
-/// into [`Error`] with the status and request ID the hooks recorded.
+/// Awaits a generated call within the operation timeout and converts its outcome: the success
+/// value through `map`, a failure into [`Error`] with what the hooks recorded on the wire.
 async fn finish<T, U, E>(
+    config: &ClientConfig,
     call: impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
     map: impl FnOnce(T) -> U,
 ) -> Result<Response<U>, Error>
@@ -153,13 +205,19 @@ where
     T: DeserializeOwned,
     E: serde::Serialize,
 {
-    match recording(call).await {
-        (Ok(value), _) => {
+    match recording_with_timeout(config.operation_timeout(), call).await {
+        Ok((Ok(value), _)) => {
             let status = value.status();
             let headers = value.headers().clone();
             Ok(Response::new(map(value.into_inner()), status, &headers))
         }
-        (Err(error), meta) => Err(from_generated::<T, E>(error, meta).await),
+        Ok((Err(error), call)) => Err(from_generated::<T, E>(error, call, config).await),
+        Err(call) => Err(Error::Timeout(TimeoutError::new(
+            TimeoutKind::Operation,
+            config,
+            call.attempts,
+            None,
+        ))),
     }
 }
 

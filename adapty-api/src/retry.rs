@@ -1,0 +1,264 @@
+//! Retries: which failures are worth another attempt, and how long to wait before it.
+//!
+//! [`RetryPolicy`] is the caller's setting; [`classify`] decides per attempt; the loop that uses
+//! both lives in [`crate::send`].
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+
+/// How failed attempts are retried.
+///
+/// Retried, with exponential backoff and jitter between attempts:
+/// - `408`, `429`, `500`, `502`, `503` and `504` answers;
+/// - connection failures (refused, DNS, TLS, connect timeout);
+/// - attempts that timed out or lost the connection before the whole response arrived.
+///
+/// `GET`, `PATCH` and `DELETE` are retried for all of these. `POST` (create) is retried only when
+/// the request provably was not processed: a failed connection, or a `429`. A `Retry-After`
+/// header (seconds or an HTTP date) replaces the backoff delay; when it asks for more than
+/// [`max_retry_after`](Self::max_retry_after), or the wait would pass the operation timeout, the
+/// client stops and returns the error, whose [`ApiError::retry_after`](crate::ApiError::retry_after)
+/// tells when to come back.
+///
+/// ```
+/// use std::time::Duration;
+/// use adapty_api::{ApiKey, RetryPolicy, v1};
+///
+/// let client = v1::Client::builder(ApiKey::new("secret_live_...")?)
+///     .retry_policy(
+///         RetryPolicy::default()
+///             .max_attempts(5)
+///             .base_delay(Duration::from_millis(100))
+///             .max_delay(Duration::from_secs(2)),
+///     )
+///     .build()?;
+/// # let _ = client;
+/// let never = RetryPolicy::disabled();
+/// assert_eq!(never.attempts(), 1);
+/// # Ok::<(), adapty_api::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Three attempts in all; delays start at 200 ms, double, and stay under 5 s before jitter;
+    /// `Retry-After` is honoured up to 30 s.
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn disabled() -> Self {
+        Self::default().max_attempts(1)
+    }
+
+    /// Attempts in all, the first included (at least 1; 1 disables retries).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The wait before the first retry; each later wait doubles, up to
+    /// [`max_delay`](Self::max_delay). A random jitter of up to the same amount is added.
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The longest backoff wait before jitter.
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The longest `Retry-After` the client waits for; a longer one ends the retries.
+    pub fn max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit;
+        self
+    }
+
+    /// Attempts in all, the first included.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The delays between attempts (one fewer than the attempts).
+    pub(crate) fn backoff(&self) -> impl Iterator<Item = Duration> + use<> {
+        ExponentialBuilder::default()
+            .with_min_delay(self.base_delay)
+            .with_max_delay(self.max_delay.max(self.base_delay))
+            .with_factor(2.0)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize)
+            .with_jitter()
+            .build()
+    }
+
+    pub(crate) fn retry_after_limit(&self) -> Duration {
+        self.max_retry_after
+    }
+}
+
+/// Why an attempt is worth repeating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reason {
+    /// A retryable status.
+    Status(StatusCode),
+    /// The connection could not be made: the request was not sent.
+    Connect,
+    /// The attempt ran out of time.
+    Timeout,
+    /// The connection failed after the request was sent, or while the response was read.
+    ConnectionLost,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Status(status) => write!(f, "status {}", status.as_u16()),
+            Self::Connect => f.write_str("connection failed"),
+            Self::Timeout => f.write_str("attempt timed out"),
+            Self::ConnectionLost => f.write_str("connection lost"),
+        }
+    }
+}
+
+/// Whether the outcome of an attempt with `method` is worth another attempt, and why.
+pub(crate) fn classify(
+    method: &Method,
+    outcome: &Result<reqwest::Response, reqwest::Error>,
+) -> Option<Reason> {
+    // Only these may run twice; a POST may have created a profile already.
+    let idempotent = matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    match outcome {
+        Ok(response) => {
+            let status = response.status();
+            let retryable = match status.as_u16() {
+                429 => true,
+                408 | 500 | 502 | 503 | 504 => idempotent,
+                _ => false,
+            };
+            retryable.then_some(Reason::Status(status))
+        }
+        Err(error) if error.is_connect() => Some(Reason::Connect),
+        Err(error) if error.is_timeout() => idempotent.then_some(Reason::Timeout),
+        // reqwest reports a body cut short while it is read as a `decode` error (wrapping the
+        // body error); nothing is decoded as JSON at this stage.
+        Err(error) if error.is_request() || error.is_body() || error.is_decode() => {
+            idempotent.then_some(Reason::ConnectionLost)
+        }
+        Err(_) => None,
+    }
+}
+
+/// The wait a response asks for in `Retry-After`: delay-seconds or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn response(status: u16) -> Result<reqwest::Response, reqwest::Error> {
+        let mut response = http::Response::new(Vec::<u8>::new());
+        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        Ok(reqwest::Response::from(response))
+    }
+
+    #[test]
+    fn statuses_are_retried_by_method() {
+        for status in [408, 429, 500, 502, 503, 504] {
+            for method in [Method::GET, Method::PATCH, Method::DELETE] {
+                assert!(
+                    classify(&method, &response(status)).is_some(),
+                    "{method} {status}"
+                );
+            }
+        }
+        assert!(classify(&Method::POST, &response(429)).is_some());
+        for status in [408, 500, 502, 503, 504] {
+            assert_eq!(classify(&Method::POST, &response(status)), None, "{status}");
+        }
+        for status in [200, 204, 400, 401, 403, 404, 409, 422, 501] {
+            assert_eq!(classify(&Method::GET, &response(status)), None, "{status}");
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let later = SystemTime::now() + Duration::from_secs(120);
+        let date = httpdate::fmt_http_date(later);
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&date).unwrap_or(HeaderValue::from_static("")),
+        );
+        let wait = retry_after(&headers).unwrap_or_default();
+        assert!(
+            wait > Duration::from_secs(110) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            retry_after(&headers),
+            Some(Duration::ZERO),
+            "a past date: retry now"
+        );
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_stops() {
+        let policy = RetryPolicy::default()
+            .max_attempts(4)
+            .base_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_millis(250));
+        let waits: Vec<Duration> = policy.backoff().collect();
+        assert_eq!(waits.len(), 3);
+        // Jitter adds up to the delay itself: 100..200, 200..400, 250..500 ms.
+        let bounds = [(100, 200), (200, 400), (250, 500)];
+        for (wait, (low, high)) in waits.iter().zip(bounds) {
+            assert!(
+                *wait >= Duration::from_millis(low) && *wait <= Duration::from_millis(high),
+                "{wait:?} not in {low}..{high} ms"
+            );
+        }
+        assert_eq!(RetryPolicy::disabled().backoff().count(), 0);
+        assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+    }
+}

@@ -1,0 +1,107 @@
+//! The documented limits of a profile request, checked before anything is sent.
+//!
+//! Most limits hold by construction: a custom attribute's key (1 to 30 letters, digits, `-`, `.`,
+//! `_`) and value (text of at most 30 characters, a finite number, or delete) are checked when
+//! they are made, and `birthday` is a date. What a type cannot hold is checked here:
+//!
+//! - at most 30 custom attributes (an empty list is never sent: the field is left out);
+//! - no key twice in one request (Adapty does not say which would win);
+//! - `gender` is `m`, `f` or `o` (the open [`Gender`] can hold other values read from responses).
+
+use std::collections::BTreeSet;
+
+use crate::Error;
+use crate::v1::types::ProfileRequest;
+use crate::v1::{Gender, Nullable};
+
+/// The most custom attributes one profile request may carry.
+pub const MAX_CUSTOM_ATTRIBUTES: usize = 30;
+
+/// Checks `request` against the documented limits; the error names the field at fault.
+pub(crate) fn profile_request(request: &ProfileRequest) -> Result<(), Error> {
+    let attributes = &request.custom_attributes;
+    if attributes.len() > MAX_CUSTOM_ATTRIBUTES {
+        return Err(Error::invalid_input(
+            "custom_attributes",
+            format!(
+                "{} attributes; at most {MAX_CUSTOM_ATTRIBUTES} are allowed",
+                attributes.len()
+            ),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for (index, attribute) in attributes.iter().enumerate() {
+        if !seen.insert(attribute.key.as_str()) {
+            return Err(Error::invalid_input(
+                &format!("custom_attributes[{index}].key"),
+                format!("{:?} appears more than once", attribute.key.as_str()),
+            ));
+        }
+    }
+    if let Some(Nullable::Value(gender)) = &request.gender
+        && !gender.is_known()
+    {
+        return Err(Error::invalid_input(
+            "gender",
+            format!(
+                "{:?} is not one of {}",
+                gender.as_str(),
+                Gender::KNOWN.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v1::{AttributeValue, custom_attribute};
+
+    fn field(result: Result<(), Error>) -> Option<String> {
+        match result {
+            Err(Error::InvalidInput { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn limits() -> Result<(), Error> {
+        let many = |n: usize| -> Result<ProfileRequest, Error> {
+            Ok(ProfileRequest {
+                custom_attributes: (0..n)
+                    .map(|i| custom_attribute(&format!("k{i}"), AttributeValue::from(1)))
+                    .collect::<Result<_, _>>()?,
+                ..Default::default()
+            })
+        };
+        assert!(profile_request(&many(30)?).is_ok());
+        assert_eq!(
+            field(profile_request(&many(31)?)).as_deref(),
+            Some("custom_attributes")
+        );
+
+        let twice = ProfileRequest {
+            custom_attributes: vec![
+                custom_attribute("a", AttributeValue::from(1))?,
+                custom_attribute("a", AttributeValue::delete())?,
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            field(profile_request(&twice)).as_deref(),
+            Some("custom_attributes[1].key")
+        );
+
+        let gender = |g: Gender| ProfileRequest {
+            gender: Some(Nullable::Value(g)),
+            ..Default::default()
+        };
+        assert!(profile_request(&gender(Gender::Female)).is_ok());
+        assert_eq!(
+            field(profile_request(&gender("x".into()))).as_deref(),
+            Some("gender")
+        );
+        Ok(())
+    }
+}
