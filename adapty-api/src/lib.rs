@@ -8,7 +8,14 @@
 //! - [`ProfileSelector`] names a profile by exactly one identity header, by construction;
 //! - [`v1::Client`] has one method per operation, returning [`Response`] or this crate's [`Error`],
 //!   which keeps the status, Adapty's error code and messages, the request ID, and any body that is
-//!   not the documented JSON.
+//!   not the documented JSON;
+//! - failed attempts are retried by a [`RetryPolicy`] (only where that is safe: a create is
+//!   retried only when Adapty provably did not process it), within connect, attempt and operation
+//!   timeouts ([`ClientBuilder`]);
+//! - decoding survives what Adapty adds (unknown fields, new enum values as `Unrecognized`, the
+//!   datetime forms it uses), and an update can leave, clear or set each nullable field
+//!   ([`v1::Nullable`]);
+//! - each call is a `tracing` span without secrets or personal data.
 //!
 //! ```no_run
 //! use adapty_api::{ApiKey, ProfileSelector, v1};

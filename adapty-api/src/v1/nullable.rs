@@ -1,35 +1,38 @@
 //! [`Nullable`]: a request value that may be `null`, so an update can clear a field.
-//!
-//! The spec's nullable request fields (names, email, phone, gender, store, device fields) are
-//! generated as `Option<Nullable<T>>` (see `xtask/src/lib.rs`), which says the three things an
-//! update can do:
-//!
-//! | Rust                        | JSON sent          | effect             |
-//! |-----------------------------|--------------------|--------------------|
-//! | `None`                      | field left out     | left unchanged     |
-//! | `Some(Nullable::Null)`      | `"field": null`    | cleared            |
-//! | `Some(Nullable::Value(v))`  | `"field": v`       | set                |
-//!
-//! ```
-//! use adapty_api::v1::Nullable;
-//! use adapty_api::v1::types::ProfileRequest;
-//!
-//! let update = ProfileRequest {
-//!     first_name: Some("Jane".into()),   // set
-//!     phone_number: Some(Nullable::Null), // clear
-//!     ..Default::default()                // everything else unchanged
-//! };
-//! assert_eq!(
-//!     serde_json::to_string(&update)?,
-//!     r#"{"first_name":"Jane","phone_number":null}"#,
-//! );
-//! # Ok::<(), serde_json::Error>(())
-//! ```
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A value that is either `null` or a `T`; see the [module docs](self) for how it is used in
-/// updates.
+/// A value that is either `null` or a `T`.
+///
+/// The spec's nullable request fields (names, email, phone, gender, store, device fields) are
+/// generated as `Option<Nullable<T>>` (see `xtask/src/lib.rs`), which says the three things an
+/// update can do:
+///
+/// | Rust                        | JSON sent          | effect             |
+/// |-----------------------------|--------------------|--------------------|
+/// | `None`                      | field left out     | left unchanged     |
+/// | `Some(Nullable::Null)`      | `"field": null`    | cleared            |
+/// | `Some(Nullable::Value(v))`  | `"field": v`       | set                |
+///
+/// ```
+/// use adapty_api::v1::Nullable;
+/// use adapty_api::v1::types::ProfileRequest;
+///
+/// let update = ProfileRequest {
+///     first_name: Some("Jane".into()),   // set
+///     phone_number: Some(Nullable::Null), // clear
+///     ..Default::default()                // everything else unchanged
+/// };
+/// assert_eq!(
+///     serde_json::to_string(&update)?,
+///     r#"{"first_name":"Jane","phone_number":null}"#,
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// The request types are made for sending. Reading one from JSON (`serde_json::from_str`) reads a
+/// field's `null` as `None`, the way serde reads every `Option`, so "clear" does not survive that
+/// direction; a `Nullable<T>` read on its own does keep `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Nullable<T> {
     /// `null`: clears the field.

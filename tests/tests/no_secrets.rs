@@ -1,0 +1,213 @@
+//! Safe by default: what the client logs (tracing, at every level) and how it prints (`Debug`,
+//! `Display` of the client, its configuration and its errors) never holds the API key or a
+//! profile's personal data, while the logs still tell what happened (operation, attempts, status,
+//! request ID, retries).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use adapty_api::v1::types::{InstallationMeta, ProfileRequest};
+use adapty_api::v1::{AttributeValue, Client, Gender, custom_attribute};
+use adapty_api::{ApiKey, Error, ProfileSelector, RetryPolicy};
+use common::doc_fixture;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
+use wiremock::matchers::{any, method};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "secret_live_Sup3rS3cretT0ken.QWERTYzxcv";
+const EMAIL: &str = "jane.private@example.com";
+const PHONE: &str = "+33612345678";
+const FIRST: &str = "Janelle";
+const LAST: &str = "Privatova";
+const BIRTHDAY: &str = "1990-04-01";
+const USER: &str = "customer-8d1f3";
+const DEVICE: &str = "device-77aa-private";
+
+/// A writer every log line lands in.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+fn personal_request() -> ProfileRequest {
+    ProfileRequest {
+        email: Some(EMAIL.into()),
+        phone_number: Some(PHONE.into()),
+        first_name: Some(FIRST.into()),
+        last_name: Some(LAST.into()),
+        birthday: Some(BIRTHDAY.parse().unwrap()),
+        gender: Some(Gender::Female.into()),
+        custom_attributes: vec![
+            custom_attribute("nickname", AttributeValue::text("jj").unwrap()).unwrap(),
+        ],
+        installation_meta: Some(
+            InstallationMeta::builder()
+                .device_id(DEVICE)
+                .idfv(Some(DEVICE.into()))
+                .try_into()
+                .unwrap(),
+        ),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn logs_and_printed_values_hold_no_key_and_no_personal_data() {
+    let logs = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(logs.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    // The first attempt is throttled, so the create logs a retry.
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let mut profile_with_data = doc_fixture("profile-response.json");
+    profile_with_data["data"]["email"] = EMAIL.into();
+    profile_with_data["data"]["phone_number"] = PHONE.into();
+    profile_with_data["data"]["first_name"] = FIRST.into();
+    profile_with_data["data"]["customer_user_id"] = USER.into();
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(&profile_with_data)
+                .insert_header("request-id", "req-create-1"),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    // An update whose answer does not decode: the bad value is personal data.
+    let mut bad = profile_with_data.clone();
+    bad["data"]["total_revenue_usd"] = EMAIL.into();
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&bad))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(doc_fixture("error-400.json")))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+
+    let client = Client::builder(ApiKey::new(KEY).unwrap())
+        .base_url(server.uri())
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    let who = ProfileSelector::customer_user_id(USER).unwrap();
+    let request = personal_request();
+
+    let created = client.create_profile(&who, &request).await.unwrap();
+    assert_eq!(created.email.as_deref(), Some(EMAIL));
+    let decode = client.update_profile(&who, &request).await.unwrap_err();
+    assert!(matches!(decode, Error::Decode(_)), "{decode:?}");
+    let api = client.get_profile(&who).await.unwrap_err();
+    assert!(matches!(api, Error::Api(_)), "{api:?}");
+    let invalid = client
+        .update_profile(
+            &who,
+            &ProfileRequest {
+                gender: Some(Gender::from("robot").into()),
+                ..request.clone()
+            },
+        )
+        .await
+        .unwrap_err();
+    let slow = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&slow)
+        .await;
+    let timeout = Client::builder(ApiKey::new(KEY).unwrap())
+        .base_url(slow.uri())
+        .operation_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap()
+        .get_profile(&who)
+        .await
+        .unwrap_err();
+    assert!(timeout.is_timeout(), "{timeout:?}");
+
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    // The logs say what happened...
+    for expected in [
+        "adapty.request",
+        "operation=\"create_profile\"",
+        "operation=\"update_profile\"",
+        "method=POST",
+        "attempt=2",
+        "status=200",
+        "request_id=\"req-create-1\"",
+        "retrying Adapty request",
+        "reason=status 429",
+        "wait_ms=0",
+        "duration_ms=",
+    ] {
+        assert!(
+            logged.contains(expected),
+            "{expected:?} missing from the logs:\n{logged}"
+        );
+    }
+
+    // ...and nothing they must not.
+    let printed = [
+        logged,
+        format!("{client:?}"),
+        format!("{:?}", client.config()),
+        format!("{:?}", client.generated()),
+        format!("{decode:?} {decode}"),
+        format!("{api:?} {api}"),
+        format!("{invalid:?} {invalid}"),
+        format!("{timeout:?} {timeout}"),
+        format!("{:?}", ApiKey::new(KEY).unwrap()),
+    ];
+    let forbidden = [
+        KEY,
+        "Sup3rS3cret",
+        EMAIL,
+        "jane.private",
+        PHONE,
+        FIRST,
+        LAST,
+        BIRTHDAY,
+        USER,
+        DEVICE,
+    ];
+    for text in &printed {
+        for secret in forbidden {
+            assert!(!text.contains(secret), "{secret:?} appears in:\n{text}");
+        }
+    }
+    // The invalid gender is named (it is what was wrong), nothing else of the request.
+    assert!(matches!(&invalid, Error::InvalidInput { field, .. } if field == "gender"));
+}
