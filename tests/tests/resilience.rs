@@ -585,3 +585,54 @@ async fn invalid_profile_requests_never_reach_the_network() {
     }
     // `expect(0)` is verified when the server drops: nothing was sent.
 }
+
+// ------------------------------------------------------------ connect timeout
+
+/// A loopback address whose accept queue is full: the kernel drops further connection attempts,
+/// so connecting hangs until the client's connect timeout. Returns the URL and the listener and
+/// connections that keep the queue full.
+async fn unanswered_address() -> (String, tokio::net::TcpListener, Vec<tokio::net::TcpStream>) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    // Fill the queue: connections that succeed without being accepted, until one hangs.
+    for _ in 0..8 {
+        match tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(address),
+        )
+        .await
+        {
+            Ok(Ok(stream)) => fillers.push(stream),
+            _ => break,
+        }
+    }
+    (format!("http://{address}"), listener, fillers)
+}
+
+#[tokio::test]
+async fn a_connect_timeout_is_retried_even_for_create_and_named() {
+    let (url, _listener, _fillers) = unanswered_address().await;
+    let client = Client::builder(ApiKey::new(KEY).unwrap())
+        .base_url(&url)
+        .retry_policy(quick_retries())
+        .connect_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .create_profile(&who(), &ProfileRequest::default())
+        .await
+        .expect_err("nothing answers");
+    let timeout = timeout(error);
+    assert_eq!(timeout.kind(), TimeoutKind::Connect);
+    assert_eq!(timeout.limit(), Duration::from_millis(200));
+    assert_eq!(
+        timeout.attempts(),
+        3,
+        "a connect failure is retried, POST too"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(600));
+}
