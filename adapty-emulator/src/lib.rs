@@ -105,6 +105,9 @@ impl Emulator {
 
     /// Binds the address and serves in the background on the current Tokio runtime.
     pub async fn start(self) -> Result<RunningEmulator, StartError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(StartError::NoRuntime);
+        }
         if self.api_keys.is_empty() {
             return Err(StartError::NoApiKey);
         }
@@ -161,6 +164,9 @@ pub enum StartError {
     /// An API key is empty or holds characters other than printable ASCII without spaces.
     #[error("an API key is empty or holds characters other than printable ASCII without spaces")]
     InvalidApiKey,
+    /// `start` was polled outside a Tokio runtime, which the server needs.
+    #[error("the emulator needs a Tokio runtime: start it from within one (e.g. #[tokio::test])")]
+    NoRuntime,
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -108,3 +108,35 @@ fn a_bad_command_line_is_refused_with_a_message() {
     assert!(!bad_key.status.success());
     assert!(String::from_utf8_lossy(&bad_key.stderr).contains("API key"));
 }
+
+#[test]
+fn starting_outside_a_runtime_is_an_error_not_a_panic() {
+    // Polled by a bare executor (no Tokio runtime): `start` says what is missing.
+    let result = block_on(adapty_emulator::Emulator::new().api_key("k").start());
+    assert!(
+        matches!(result, Err(adapty_emulator::StartError::NoRuntime)),
+        "{result:?}"
+    );
+}
+
+/// Polls a future to completion on this thread, without any runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}

@@ -126,9 +126,10 @@ async fn a_dropped_connection_sends_no_response() {
     // The emulator goes on serving.
     assert_eq!(raw(&emulator, "GET", &[AUTH], None).await.status, 404);
 
-    // Through the typed client it is a transport error.
+    // Through the typed client it is a transport error (queued ten times over, so that a client
+    // that retries still ends with the drop).
     emulator
-        .inject(Some(Operation::Get), Fault::DropConnection, 1)
+        .inject(Some(Operation::Get), Fault::DropConnection, 10)
         .unwrap();
     let result = client(&emulator)
         .get_profile(&adapty_api::ProfileSelector::customer_user_id("u").unwrap())
