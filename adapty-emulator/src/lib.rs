@@ -52,12 +52,27 @@ use crate::net::{ConnectionHandle, DroppableListener};
 use crate::server::App;
 
 /// The configuration of an emulator, to [`start`](Emulator::start) it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Emulator {
     listen: SocketAddr,
     api_keys: Vec<String>,
     app_id: Option<Uuid>,
     control_api: bool,
+}
+
+impl std::fmt::Debug for Emulator {
+    /// The API keys are secrets: only their number is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("listen", &self.listen)
+            .field(
+                "api_keys",
+                &format_args!("[{} redacted]", self.api_keys.len()),
+            )
+            .field("app_id", &self.app_id)
+            .field("control_api", &self.control_api)
+            .finish()
+    }
 }
 
 impl Default for Emulator {

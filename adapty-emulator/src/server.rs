@@ -31,12 +31,26 @@ const CUSTOMER_USER_ID: &str = "adapty-customer-user-id";
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
 /// The state shared by every request.
-#[derive(Debug)]
 pub(crate) struct App {
     pub(crate) api_keys: Vec<String>,
     pub(crate) app_id: Uuid,
     pub(crate) store: Store,
     pub(crate) faults: FaultQueue,
+}
+
+impl std::fmt::Debug for App {
+    /// The API keys are secrets: only their number is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field(
+                "api_keys",
+                &format_args!("[{} redacted]", self.api_keys.len()),
+            )
+            .field("app_id", &self.app_id)
+            .field("profiles", &self.store.read().len())
+            .field("faults", &self.faults.pending())
+            .finish()
+    }
 }
 
 type Shared = State<Arc<App>>;

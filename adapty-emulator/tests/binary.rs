@@ -140,3 +140,13 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
         }
     }
 }
+
+#[tokio::test]
+async fn debug_output_hides_the_api_keys() {
+    let config = adapty_emulator::Emulator::new().api_key("secret_do_not_print");
+    assert!(!format!("{config:?}").contains("secret_do_not_print"));
+    let running = config.start().await.unwrap();
+    let shown = format!("{running:?}");
+    assert!(!shown.contains("secret_do_not_print"), "{shown}");
+    assert!(shown.contains("1 redacted"), "{shown}");
+}
