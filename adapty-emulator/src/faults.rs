@@ -1,0 +1,261 @@
+//! Faults that production throws, queued per operation and served to the next requests.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+/// One of the four profile operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// `GET /api/v1/server-side-api/profiles/`
+    Get,
+    /// `POST /api/v1/server-side-api/profiles/`
+    Create,
+    /// `PATCH /api/v1/server-side-api/profiles/`
+    Update,
+    /// `DELETE /api/v1/server-side-api/profiles/`
+    Delete,
+}
+
+impl Operation {
+    fn index(self) -> usize {
+        match self {
+            Operation::Get => 0,
+            Operation::Create => 1,
+            Operation::Update => 2,
+            Operation::Delete => 3,
+        }
+    }
+}
+
+/// What a request gets instead of (or before) its normal answer.
+///
+/// In JSON (the control API), a fault is an object tagged by `type`:
+/// `{"type": "rate_limited", "retry_after_secs": 2}`, `{"type": "server_error", "status": 503}`,
+/// `{"type": "non_json", "status": 502, "body": "<html>Bad gateway</html>"}`,
+/// `{"type": "delay", "millis": 1500}` or `{"type": "drop_connection"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// 429 with a `Retry-After` header (in seconds) and a JSON error body
+    /// (`error_code` `rate_limited`).
+    RateLimited {
+        /// The value of `Retry-After`, in seconds.
+        retry_after_secs: u32,
+    },
+    /// A 5xx status with a JSON error body (`error_code` `server_error`).
+    ServerError {
+        /// The status, 500 to 599.
+        status: u16,
+    },
+    /// A response whose body is not JSON, as a proxy or load balancer would send.
+    NonJson {
+        /// The status, 400 to 599 (default 502).
+        #[serde(default = "bad_gateway")]
+        status: u16,
+        /// The body (default an HTML "502 Bad Gateway" page).
+        #[serde(default = "html_page")]
+        body: String,
+        /// Its `Content-Type` (default `text/html`).
+        #[serde(default = "text_html")]
+        content_type: String,
+    },
+    /// Waits this long, then answers normally.
+    Delay {
+        /// The wait, in milliseconds (at most 60 000).
+        millis: u64,
+    },
+    /// Closes the connection without sending a response.
+    DropConnection,
+}
+
+fn bad_gateway() -> u16 {
+    502
+}
+
+fn html_page() -> String {
+    "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+        .to_owned()
+}
+
+fn text_html() -> String {
+    "text/html".to_owned()
+}
+
+/// The longest [`Fault::Delay`].
+pub const MAX_DELAY_MILLIS: u64 = 60_000;
+/// The most requests one [`crate::RunningEmulator::inject`] call may cover.
+pub const MAX_TIMES: u32 = 10_000;
+
+/// Why a fault was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FaultError {
+    /// The field of the fault that is wrong (`status`, `millis`, `times`, ...).
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl Fault {
+    /// Checks the fault's values: statuses in range, a delay of at most [`MAX_DELAY_MILLIS`], a
+    /// `Content-Type` that fits in a header.
+    pub fn validate(&self) -> Result<(), FaultError> {
+        let bad = |field, message: String| Err(FaultError { field, message });
+        match self {
+            Fault::ServerError { status } if !(500..=599).contains(status) => {
+                bad("status", format!("{status} is not a 5xx status"))
+            }
+            Fault::NonJson { status, .. } if !(400..=599).contains(status) => bad(
+                "status",
+                format!("{status} is not an error status (400 to 599)"),
+            ),
+            Fault::NonJson { content_type, .. }
+                if axum::http::HeaderValue::from_str(content_type).is_err() =>
+            {
+                bad(
+                    "content_type",
+                    format!("{content_type:?} cannot be sent as a header value"),
+                )
+            }
+            Fault::Delay { millis } if *millis > MAX_DELAY_MILLIS => bad(
+                "millis",
+                format!("{millis} ms is longer than the limit of {MAX_DELAY_MILLIS} ms"),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Queued faults: one queue per operation and one for any operation. A request takes the next
+/// fault of its operation's queue, or else of the any-operation queue.
+#[derive(Debug, Default)]
+pub(crate) struct FaultQueue(Mutex<[VecDeque<Fault>; 5]>);
+
+impl FaultQueue {
+    fn slot(operation: Option<Operation>) -> usize {
+        operation.map_or(4, Operation::index)
+    }
+
+    /// Queues `fault` for the next `times` requests of `operation` (`None`: of any operation).
+    pub(crate) fn push(
+        &self,
+        operation: Option<Operation>,
+        fault: Fault,
+        times: u32,
+    ) -> Result<(), FaultError> {
+        fault.validate()?;
+        if times == 0 || times > MAX_TIMES {
+            return Err(FaultError {
+                field: "times",
+                message: format!("{times} is not within 1 to {MAX_TIMES}"),
+            });
+        }
+        let mut queues = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let queue = &mut queues[Self::slot(operation)];
+        queue.extend(std::iter::repeat_n(fault, times as usize));
+        Ok(())
+    }
+
+    /// Takes the fault for the next request of `operation`, if one is queued.
+    pub(crate) fn next(&self, operation: Operation) -> Option<Fault> {
+        let mut queues = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        queues[operation.index()]
+            .pop_front()
+            .or_else(|| queues[4].pop_front())
+    }
+
+    /// How many faults are queued, per operation and for any operation.
+    pub(crate) fn pending(&self) -> [usize; 5] {
+        let queues = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        [0, 1, 2, 3, 4].map(|i| queues[i].len())
+    }
+
+    /// Drops every queued fault.
+    pub(crate) fn clear(&self) {
+        let mut queues = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        queues.iter_mut().for_each(VecDeque::clear);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_faults_come_before_any_operation_faults_and_run_out() {
+        let queue = FaultQueue::default();
+        queue.push(None, Fault::DropConnection, 1).unwrap();
+        queue
+            .push(
+                Some(Operation::Get),
+                Fault::RateLimited {
+                    retry_after_secs: 1,
+                },
+                2,
+            )
+            .unwrap();
+        assert_eq!(
+            queue.next(Operation::Get),
+            Some(Fault::RateLimited {
+                retry_after_secs: 1
+            })
+        );
+        assert_eq!(queue.pending(), [1, 0, 0, 0, 1]);
+        assert_eq!(queue.next(Operation::Delete), Some(Fault::DropConnection));
+        assert_eq!(
+            queue.next(Operation::Get),
+            Some(Fault::RateLimited {
+                retry_after_secs: 1
+            })
+        );
+        assert_eq!(queue.next(Operation::Get), None);
+    }
+
+    #[test]
+    fn bad_faults_are_refused_by_field() {
+        let queue = FaultQueue::default();
+        assert_eq!(
+            queue
+                .push(None, Fault::ServerError { status: 404 }, 1)
+                .unwrap_err()
+                .field,
+            "status"
+        );
+        assert_eq!(
+            queue
+                .push(None, Fault::Delay { millis: 60_001 }, 1)
+                .unwrap_err()
+                .field,
+            "millis"
+        );
+        assert_eq!(
+            queue
+                .push(None, Fault::DropConnection, 0)
+                .unwrap_err()
+                .field,
+            "times"
+        );
+        let bad_type = Fault::NonJson {
+            status: 502,
+            body: String::new(),
+            content_type: "a\nb".into(),
+        };
+        assert_eq!(
+            queue.push(None, bad_type, 1).unwrap_err().field,
+            "content_type"
+        );
+        assert_eq!(queue.pending(), [0; 5]);
+    }
+
+    #[test]
+    fn faults_read_from_json_with_defaults() {
+        let fault: Fault = serde_json::from_str(r#"{"type": "non_json"}"#).unwrap();
+        assert!(
+            matches!(fault, Fault::NonJson { status: 502, ref content_type, .. } if content_type == "text/html")
+        );
+        assert!(serde_json::from_str::<Fault>(r#"{"type": "explode"}"#).is_err());
+    }
+}

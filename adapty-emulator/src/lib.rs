@@ -1,0 +1,289 @@
+//! A local emulator of Adapty's server-side profile API (v1), for tests: real HTTP on loopback,
+//! profiles kept in memory, the documented errors, and faults on demand.
+//!
+//! It serves `GET`, `POST`, `PATCH` and `DELETE /api/v1/server-side-api/profiles/` as the spec in
+//! `openapi/` describes them: `Authorization: Api-Key <key>` with one of the configured keys, the
+//! identity headers `adapty-profile-id` / `adapty-customer-user-id`, the documented bodies, status
+//! codes and error envelopes, and a `Request-Id` header on every response.
+//!
+//! ```no_run
+//! use adapty_emulator::{Emulator, Fault, Operation};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::new().api_key("secret_test_key").start().await?;
+//! println!("profile API at {}", emulator.base_url());
+//!
+//! // The next two GETs answer 429 with `Retry-After: 1`.
+//! emulator.inject(Some(Operation::Get), Fault::RateLimited { retry_after_secs: 1 }, 2)?;
+//!
+//! emulator.shutdown().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The binary (`adapty-emulator --listen 127.0.0.1:8080 --api-key KEY`) serves the same API for
+//! tests in any language. The crate README lists what it does where Adapty's docs are silent.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod error;
+mod faults;
+mod net;
+mod purchases;
+mod request;
+mod server;
+mod store;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub use faults::{Fault, FaultError, MAX_DELAY_MILLIS, MAX_TIMES, Operation};
+pub use server::{CONTROL_PREFIX, PROFILES_PATH};
+
+use crate::net::{ConnectionHandle, DroppableListener};
+use crate::server::App;
+
+/// The configuration of an emulator, to [`start`](Emulator::start) it.
+#[derive(Clone)]
+pub struct Emulator {
+    listen: SocketAddr,
+    api_keys: Vec<String>,
+    app_id: Option<Uuid>,
+    control_api: bool,
+}
+
+impl std::fmt::Debug for Emulator {
+    /// The API keys are secrets: only their number is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("listen", &self.listen)
+            .field(
+                "api_keys",
+                &format_args!("[{} redacted]", self.api_keys.len()),
+            )
+            .field("app_id", &self.app_id)
+            .field("control_api", &self.control_api)
+            .finish()
+    }
+}
+
+impl Default for Emulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Emulator {
+    /// An emulator on a free loopback port (`127.0.0.1:0`), with no API key yet and the control
+    /// API off.
+    pub fn new() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            api_keys: Vec::new(),
+            app_id: None,
+            control_api: false,
+        }
+    }
+
+    /// The address to listen on; port 0 picks a free port.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Accepts this secret API key (`Authorization: Api-Key <key>`); may be called many times.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_keys.push(key.into());
+        self
+    }
+
+    /// The `app_id` of every profile (default: a random UUID per emulator).
+    pub fn app_id(mut self, app_id: Uuid) -> Self {
+        self.app_id = Some(app_id);
+        self
+    }
+
+    /// Serves the control API under [`CONTROL_PREFIX`] (`/__emulator/...`: health, reset, seed,
+    /// faults). Off by default. The methods of [`RunningEmulator`] work either way.
+    pub fn control_api(mut self, enabled: bool) -> Self {
+        self.control_api = enabled;
+        self
+    }
+
+    /// Binds the address and serves in the background on the current Tokio runtime.
+    pub async fn start(self) -> Result<RunningEmulator, StartError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(StartError::NoRuntime);
+        }
+        if self.api_keys.is_empty() {
+            return Err(StartError::NoApiKey);
+        }
+        for key in &self.api_keys {
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(StartError::InvalidApiKey);
+            }
+        }
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: self.listen,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: self.listen,
+            source,
+        })?;
+        let app = Arc::new(App {
+            api_keys: self.api_keys,
+            app_id: self.app_id.unwrap_or_else(Uuid::new_v4),
+            store: Default::default(),
+            faults: Default::default(),
+        });
+        let router = server::router(app.clone(), self.control_api);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(
+                DroppableListener(listener),
+                router.into_make_service_with_connect_info::<ConnectionHandle>(),
+            )
+            .with_graceful_shutdown(async move {
+                // A dropped sender (the handle went away) stops the server too.
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Ok(RunningEmulator {
+            base_url: format!("http://{local_addr}"),
+            local_addr,
+            app,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// Why an emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No API key was configured: every request would be refused.
+    #[error("no API key configured: give at least one (--api-key or ADAPTY_EMULATOR_API_KEYS)")]
+    NoApiKey,
+    /// An API key is empty or holds characters other than printable ASCII without spaces.
+    #[error("an API key is empty or holds characters other than printable ASCII without spaces")]
+    InvalidApiKey,
+    /// `start` was polled outside a Tokio runtime, which the server needs.
+    #[error("the emulator needs a Tokio runtime: start it from within one (e.g. #[tokio::test])")]
+    NoRuntime,
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The error of the operating system.
+        source: io::Error,
+    },
+}
+
+/// Why a seed was refused: the fields and what is wrong with them.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid seed: {0}")]
+pub struct SeedError(String);
+
+/// A running emulator. Dropping it stops the server; [`shutdown`](Self::shutdown) also waits for
+/// the requests in flight to finish.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    base_url: String,
+    local_addr: SocketAddr,
+    app: Arc<App>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningEmulator {
+    /// The base URL to give a client, e.g. `http://127.0.0.1:41234` (no trailing slash; the
+    /// profile API is at [`PROFILES_PATH`] under it).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the emulator listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The `app_id` of every profile.
+    pub fn app_id(&self) -> Uuid {
+        self.app.app_id
+    }
+
+    /// Queues `fault` for the next `times` requests of `operation` (`None`: of any operation).
+    /// Faults of an operation are served before faults for any operation.
+    pub fn inject(
+        &self,
+        operation: Option<Operation>,
+        fault: Fault,
+        times: u32,
+    ) -> Result<(), FaultError> {
+        self.app.faults.push(operation, fault, times)
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
+    }
+
+    /// Deletes every profile and drops every queued fault.
+    pub fn reset(&self) {
+        self.app.store.write().clear();
+        self.app.faults.clear();
+    }
+
+    /// Stores a profile, given as the JSON the control API's `POST /__emulator/profiles` takes:
+    /// any `ProfileRequest` field, plus `profile_id` (default: a new UUID), `customer_user_id`,
+    /// `total_revenue_usd`, `access_levels`, `subscriptions` and `non_subscriptions` (as in the
+    /// spec's `Profile`). Returns the profile's ID.
+    pub fn seed(&self, profile: serde_json::Value) -> Result<Uuid, SeedError> {
+        server::seed(&self.app, profile).map_err(|failure| SeedError(failure.describe()))
+    }
+
+    /// How many profiles are stored.
+    pub fn profile_count(&self) -> usize {
+        self.app.store.read().len()
+    }
+
+    /// Stops accepting connections, lets the requests in flight finish, and waits for the server.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod spec_tests;
+
+/// The README's examples, compiled as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,97 @@
+//! `adapty-emulator`: serves the emulated Adapty profile API until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use adapty_emulator::Emulator;
+use clap::Parser;
+use uuid::Uuid;
+
+/// A local emulator of Adapty's server-side profile API (v1), for tests.
+///
+/// Prints its base URL on the first line of standard output once it accepts connections.
+#[derive(Debug, Parser)]
+#[command(name = "adapty-emulator", version)]
+struct Args {
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+
+    /// A secret API key to accept (`Authorization: Api-Key <KEY>`). Repeat it for more keys, or
+    /// give a comma-separated list in ADAPTY_EMULATOR_API_KEYS.
+    #[arg(
+        long = "api-key",
+        value_name = "KEY",
+        env = "ADAPTY_EMULATOR_API_KEYS",
+        value_delimiter = ',',
+        required = true
+    )]
+    api_keys: Vec<String>,
+
+    /// The `app_id` of every profile (default: a random UUID).
+    #[arg(long)]
+    app_id: Option<Uuid>,
+
+    /// Serve the control API under /__emulator/ (health, reset, seed, fault injection).
+    #[arg(long)]
+    control_api: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut emulator = Emulator::new()
+        .listen(args.listen)
+        .control_api(args.control_api);
+    for key in args.api_keys {
+        emulator = emulator.api_key(key);
+    }
+    if let Some(app_id) = args.app_id {
+        emulator = emulator.app_id(app_id);
+    }
+    let running = match emulator.start().await {
+        Ok(running) => running,
+        Err(e) => {
+            eprintln!("adapty-emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", running.base_url());
+    eprintln!(
+        "adapty-emulator: serving {}{} (control API {}); Ctrl-C stops",
+        running.base_url(),
+        adapty_emulator::PROFILES_PATH,
+        if args.control_api { "on" } else { "off" }
+    );
+    wait_for_stop().await;
+    match running.shutdown().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("adapty-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

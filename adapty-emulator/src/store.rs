@@ -1,0 +1,455 @@
+//! Profiles in memory, indexed by profile ID and by customer user ID. Every operation takes the
+//! lock once and does all of its reads and writes under it, so concurrent requests see each other's
+//! changes whole and no update is lost.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::SystemTime;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use uuid::Uuid;
+
+use crate::error::ApiFailure;
+use crate::purchases::{AccessLevel, NonSubscription, Subscription};
+use crate::request::{AttributeValue, MAX_CUSTOM_ATTRIBUTES, ProfilePatch};
+
+/// One stored profile.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Profile {
+    pub(crate) profile_id: Uuid,
+    pub(crate) customer_user_id: Option<String>,
+    pub(crate) total_revenue_usd: f64,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    gender: Option<String>,
+    email: Option<String>,
+    phone_number: Option<String>,
+    birthday: Option<NaiveDate>,
+    ip_country: Option<String>,
+    store_country: Option<String>,
+    store: Option<String>,
+    analytics_disabled: Option<bool>,
+    device_id: Option<String>,
+    /// The device's nullable text fields (`installation_meta`), by name.
+    device: HashMap<&'static str, String>,
+    /// In the order they were first set.
+    custom_attributes: Vec<(String, AttributeValue)>,
+    pub(crate) access_levels: Vec<AccessLevel>,
+    pub(crate) subscriptions: Vec<Subscription>,
+    pub(crate) non_subscriptions: Vec<NonSubscription>,
+}
+
+impl Profile {
+    /// A new empty profile.
+    pub(crate) fn new(profile_id: Uuid, customer_user_id: Option<String>) -> Self {
+        Self {
+            profile_id,
+            customer_user_id,
+            total_revenue_usd: 0.0,
+            first_name: None,
+            last_name: None,
+            gender: None,
+            email: None,
+            phone_number: None,
+            birthday: None,
+            ip_country: None,
+            store_country: None,
+            store: None,
+            analytics_disabled: None,
+            device_id: None,
+            device: HashMap::new(),
+            custom_attributes: Vec::new(),
+            access_levels: Vec::new(),
+            subscriptions: Vec::new(),
+            non_subscriptions: Vec::new(),
+        }
+    }
+
+    /// Applies a checked request body: sent fields replace, `null` clears, custom attributes are
+    /// merged by key (a `null` or empty value deletes one). Nothing changes if the result would
+    /// hold more custom attributes than allowed.
+    pub(crate) fn apply(&mut self, patch: ProfilePatch) -> Result<(), ApiFailure> {
+        let mut attributes = self.custom_attributes.clone();
+        for (key, value) in patch.custom_attributes {
+            let at = attributes.iter().position(|(k, _)| *k == key);
+            match (at, value) {
+                (Some(at), Some(value)) => attributes[at].1 = value,
+                (Some(at), None) => {
+                    attributes.remove(at);
+                }
+                (None, Some(value)) => attributes.push((key, value)),
+                (None, None) => {}
+            }
+        }
+        if attributes.len() > MAX_CUSTOM_ATTRIBUTES {
+            return Err(ApiFailure::validation(vec![(
+                "custom_attributes".to_owned(),
+                format!(
+                    "The profile would have {} custom attributes; at most {MAX_CUSTOM_ATTRIBUTES} are allowed.",
+                    attributes.len()
+                ),
+            )]));
+        }
+        self.custom_attributes = attributes;
+        patch.first_name.apply(&mut self.first_name);
+        patch.last_name.apply(&mut self.last_name);
+        patch.gender.apply(&mut self.gender);
+        patch.email.apply(&mut self.email);
+        patch.phone_number.apply(&mut self.phone_number);
+        patch.birthday.apply(&mut self.birthday);
+        patch.ip_country.apply(&mut self.ip_country);
+        patch.store_country.apply(&mut self.store_country);
+        patch.store.apply(&mut self.store);
+        patch.analytics_disabled.apply(&mut self.analytics_disabled);
+        if let Some(meta) = patch.installation_meta {
+            self.device_id = Some(meta.device_id);
+            for (field, change) in meta.fields {
+                let mut slot = self.device.remove(field);
+                change.apply(&mut slot);
+                if let Some(value) = slot {
+                    self.device.insert(field, value);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `data` object of a response, as the spec's `Profile`.
+    pub(crate) fn view(&self, app_id: Uuid) -> ProfileView<'_> {
+        ProfileView {
+            app_id,
+            profile: self,
+        }
+    }
+
+    /// A short hex digest of the profile's attributes, standing in for Adapty's internal
+    /// `segment_hash`: it changes when the attributes that segments filter on change.
+    fn segment_hash(&self) -> String {
+        let mut hasher = DefaultHasher::new();
+        for (key, value) in &self.custom_attributes {
+            key.hash(&mut hasher);
+            match value {
+                AttributeValue::Text(t) => t.hash(&mut hasher),
+                AttributeValue::Number(n) => n.to_bits().hash(&mut hasher),
+            }
+        }
+        (
+            &self.gender,
+            &self.birthday,
+            &self.store_country,
+            &self.store,
+        )
+            .hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    }
+}
+
+/// Serializes a profile as the spec's `Profile`: the required fields, then the optional
+/// "extended" fields that the emulator knows (so that an update can be read back).
+pub(crate) struct ProfileView<'a> {
+    app_id: Uuid,
+    profile: &'a Profile,
+}
+
+#[derive(Serialize)]
+struct Attribute<'a> {
+    key: &'a str,
+    value: AttributeJson<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AttributeJson<'a> {
+    Text(&'a str),
+    Number(f64),
+}
+
+impl Serialize for ProfileView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.profile;
+        let attributes: Vec<Attribute<'_>> = p
+            .custom_attributes
+            .iter()
+            .map(|(key, value)| Attribute {
+                key,
+                value: match value {
+                    AttributeValue::Text(t) => AttributeJson::Text(t),
+                    AttributeValue::Number(n) => AttributeJson::Number(*n),
+                },
+            })
+            .collect();
+        let timestamp = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("app_id", &self.app_id)?;
+        map.serialize_entry("profile_id", &p.profile_id)?;
+        map.serialize_entry("customer_user_id", &p.customer_user_id)?;
+        map.serialize_entry("total_revenue_usd", &p.total_revenue_usd)?;
+        map.serialize_entry("segment_hash", &p.segment_hash())?;
+        map.serialize_entry("timestamp", &timestamp)?;
+        map.serialize_entry("custom_attributes", &attributes)?;
+        map.serialize_entry("access_levels", &p.access_levels)?;
+        map.serialize_entry("subscriptions", &p.subscriptions)?;
+        map.serialize_entry("non_subscriptions", &p.non_subscriptions)?;
+        map.serialize_entry("first_name", &p.first_name)?;
+        map.serialize_entry("last_name", &p.last_name)?;
+        map.serialize_entry("gender", &p.gender)?;
+        map.serialize_entry("email", &p.email)?;
+        map.serialize_entry("phone_number", &p.phone_number)?;
+        map.serialize_entry(
+            "birthday",
+            &p.birthday.map(|d| d.format("%Y-%m-%d").to_string()),
+        )?;
+        for field in ["idfa", "idfv", "advertising_id"] {
+            map.serialize_entry(field, &p.device.get(field))?;
+        }
+        map.end()
+    }
+}
+
+/// How a request names a profile: the identity headers, as sent.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Identity {
+    /// `adapty-profile-id`: `Ok` when it is a UUID, `Err(raw)` when it is not.
+    pub(crate) profile_id: Option<Result<Uuid, String>>,
+    /// `adapty-customer-user-id`: `Err(())` when it is not printable ASCII.
+    pub(crate) customer_user_id: Option<Result<String, ()>>,
+}
+
+/// The profiles and their customer user ID index.
+#[derive(Debug, Default)]
+pub(crate) struct Profiles {
+    by_id: HashMap<Uuid, Profile>,
+    by_customer_user_id: HashMap<String, Uuid>,
+}
+
+/// Which of the identity headers a 404 hint talks about.
+fn lookup_hint(identity: &Identity) -> Option<String> {
+    match (&identity.profile_id, &identity.customer_user_id) {
+        (None, None) => Some(
+            "No profile was named: send the adapty-profile-id or the adapty-customer-user-id header.".to_owned(),
+        ),
+        (Some(Err(raw)), _) => Some(format!("adapty-profile-id {raw:?} is not a UUID, so it names no profile.")),
+        (_, Some(Err(()))) => {
+            Some("adapty-customer-user-id is not printable ASCII, so it names no profile.".to_owned())
+        }
+        (Some(Ok(_)), Some(Ok(_))) => {
+            Some("No profile has both the adapty-profile-id and the adapty-customer-user-id sent.".to_owned())
+        }
+        _ => None,
+    }
+}
+
+impl Profiles {
+    /// The profile the identity headers name: by ID, by customer user ID, or, when both are sent,
+    /// the profile that has both.
+    pub(crate) fn find(&self, identity: &Identity) -> Result<&Profile, ApiFailure> {
+        let not_found = || ApiFailure::not_found(lookup_hint(identity));
+        let by_cuid = |cuid: &str| {
+            self.by_customer_user_id
+                .get(cuid)
+                .and_then(|id| self.by_id.get(id))
+        };
+        let found = match (&identity.profile_id, &identity.customer_user_id) {
+            (Some(Ok(id)), None) => self.by_id.get(id),
+            (None, Some(Ok(cuid))) => by_cuid(cuid),
+            (Some(Ok(id)), Some(Ok(cuid))) => self
+                .by_id
+                .get(id)
+                .filter(|p| p.customer_user_id.as_deref() == Some(cuid.as_str())),
+            _ => None,
+        };
+        found.ok_or_else(not_found)
+    }
+
+    fn find_id(&self, identity: &Identity) -> Result<Uuid, ApiFailure> {
+        self.find(identity).map(|p| p.profile_id)
+    }
+
+    /// Looks a profile up by its ID.
+    pub(crate) fn get(&self, id: &Uuid) -> Option<&Profile> {
+        self.by_id.get(id)
+    }
+
+    /// The number of stored profiles.
+    pub(crate) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// The create operation: see the crate README for what each combination of headers does.
+    pub(crate) fn create(
+        &mut self,
+        identity: &Identity,
+        patch: ProfilePatch,
+    ) -> Result<&Profile, ApiFailure> {
+        let cuid = match &identity.customer_user_id {
+            None => None,
+            Some(Ok(cuid)) if cuid.is_empty() => {
+                return Err(taken_or_bad("The customer user ID must not be empty."));
+            }
+            Some(Ok(cuid)) => Some(cuid.clone()),
+            Some(Err(())) => {
+                return Err(taken_or_bad(
+                    "The customer user ID must be printable ASCII.",
+                ));
+            }
+        };
+        let id = match (&identity.profile_id, cuid) {
+            // A new profile, anonymous or with the customer user ID.
+            (None, cuid) => {
+                if let Some(cuid) = &cuid {
+                    self.ensure_free(cuid, None)?;
+                }
+                let mut profile = Profile::new(Uuid::new_v4(), cuid);
+                profile.apply(patch)?;
+                self.insert(profile)
+            }
+            // Attach the customer user ID to the existing profile (documented by Adapty).
+            (Some(_), Some(cuid)) => {
+                let id = self.find_id(&Identity {
+                    profile_id: identity.profile_id.clone(),
+                    customer_user_id: None,
+                })?;
+                self.ensure_free(&cuid, Some(id))?;
+                let mut profile = self.by_id[&id].clone();
+                match &profile.customer_user_id {
+                    Some(existing) if *existing != cuid => {
+                        return Err(ApiFailure::validation(vec![(
+                            "adapty-customer-user-id".to_owned(),
+                            format!(
+                                "The profile already has the customer user ID {existing:?}; a profile keeps the \
+                                 one it was given."
+                            ),
+                        )]));
+                    }
+                    _ => {}
+                }
+                profile.customer_user_id = Some(cuid.clone());
+                profile.apply(patch)?;
+                self.by_customer_user_id.insert(cuid, id);
+                self.by_id.insert(id, profile);
+                id
+            }
+            // Only a profile ID: profile IDs are assigned by the emulator, so there is nothing to create.
+            (Some(_), None) => {
+                self.find_id(identity)?;
+                return Err(ApiFailure::validation(vec![(
+                    "adapty-profile-id".to_owned(),
+                    "This profile already exists. To attach a customer user ID to it, also send \
+                     adapty-customer-user-id; to change its attributes, send an update (PATCH)."
+                        .to_owned(),
+                )]));
+            }
+        };
+        Ok(&self.by_id[&id])
+    }
+
+    /// The update operation: merges the body into the named profile, whole or not at all.
+    pub(crate) fn update(
+        &mut self,
+        identity: &Identity,
+        patch: ProfilePatch,
+    ) -> Result<&Profile, ApiFailure> {
+        let id = self.find_id(identity)?;
+        let profile = self
+            .by_id
+            .get_mut(&id)
+            .ok_or_else(|| ApiFailure::not_found(None))?;
+        let mut updated = profile.clone();
+        updated.apply(patch)?;
+        *profile = updated;
+        Ok(profile)
+    }
+
+    /// The delete operation.
+    pub(crate) fn delete(&mut self, identity: &Identity) -> Result<(), ApiFailure> {
+        let id = self.find_id(identity)?;
+        if let Some(profile) = self.by_id.remove(&id)
+            && let Some(cuid) = profile.customer_user_id
+        {
+            self.by_customer_user_id.remove(&cuid);
+        }
+        Ok(())
+    }
+
+    /// Stores a seeded profile; its ID and customer user ID must be free.
+    pub(crate) fn seed(&mut self, profile: Profile) -> Result<Uuid, ApiFailure> {
+        if self.by_id.contains_key(&profile.profile_id) {
+            return Err(ApiFailure::validation(vec![(
+                "profile_id".to_owned(),
+                format!(
+                    "A profile with the ID {} exists already.",
+                    profile.profile_id
+                ),
+            )]));
+        }
+        if let Some(cuid) = &profile.customer_user_id {
+            self.ensure_free(cuid, None).map_err(|_| {
+                ApiFailure::validation(vec![(
+                    "customer_user_id".to_owned(),
+                    format!("A profile with the customer user ID {cuid:?} exists already."),
+                )])
+            })?;
+        }
+        Ok(self.insert(profile))
+    }
+
+    /// Removes every profile.
+    pub(crate) fn clear(&mut self) {
+        self.by_id.clear();
+        self.by_customer_user_id.clear();
+    }
+
+    fn insert(&mut self, profile: Profile) -> Uuid {
+        let id = profile.profile_id;
+        if let Some(cuid) = &profile.customer_user_id {
+            self.by_customer_user_id.insert(cuid.clone(), id);
+        }
+        self.by_id.insert(id, profile);
+        id
+    }
+
+    /// Fails when another profile than `owner` has the customer user ID.
+    fn ensure_free(&self, cuid: &str, owner: Option<Uuid>) -> Result<(), ApiFailure> {
+        match self.by_customer_user_id.get(cuid) {
+            Some(holder) if Some(*holder) != owner => Err(ApiFailure::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "profile_already_exists",
+                Some("adapty-customer-user-id"),
+                vec![format!(
+                    "A profile with the customer user ID {cuid:?} exists already."
+                )],
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn taken_or_bad(message: &str) -> ApiFailure {
+    ApiFailure::validation(vec![(
+        "adapty-customer-user-id".to_owned(),
+        message.to_owned(),
+    )])
+}
+
+/// The shared store.
+#[derive(Debug, Default)]
+pub(crate) struct Store(RwLock<Profiles>);
+
+impl Store {
+    /// Shared access for reads. A poisoned lock (a panic while writing) is recovered: every write
+    /// replaces whole values, so the data stays consistent.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Profiles> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Exclusive access for writes.
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Profiles> {
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,152 @@
+//! The `adapty-emulator` binary: prints its base URL, serves, and refuses a bad command line.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_adapty-emulator");
+
+/// Kills the child when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(args: &[&str], env: &[(&str, &str)]) -> (Running, String) {
+    let mut command = Command::new(BINARY);
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env_remove("ADAPTY_EMULATOR_API_KEYS");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (Running(child), line.trim().to_owned())
+}
+
+async fn status(url: &str, key: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{url}/api/v1/server-side-api/profiles/"))
+        .header("authorization", format!("Api-Key {key}"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn prints_its_base_url_and_serves_the_keys_given() {
+    let (_child, url) = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "one",
+            "--api-key",
+            "two",
+        ],
+        &[],
+    );
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert_eq!(status(&url, "one").await, 200);
+    assert_eq!(status(&url, "two").await, 200);
+    assert_eq!(status(&url, "three").await, 401);
+    // The control API is off by default.
+    let health = reqwest::get(format!("{url}/__emulator/health"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 404);
+}
+
+#[tokio::test]
+async fn keys_from_the_environment_and_the_control_api_flag() {
+    let (_child, url) = start(
+        &["--control-api"],
+        &[("ADAPTY_EMULATOR_API_KEYS", "env1,env2")],
+    );
+    assert_eq!(status(&url, "env2").await, 200);
+    let health = reqwest::get(format!("{url}/__emulator/health"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[test]
+fn a_bad_command_line_is_refused_with_a_message() {
+    let no_key = Command::new(BINARY)
+        .env_remove("ADAPTY_EMULATOR_API_KEYS")
+        .output()
+        .unwrap();
+    assert!(!no_key.status.success());
+    assert!(String::from_utf8_lossy(&no_key.stderr).contains("--api-key"));
+
+    let bad_addr = Command::new(BINARY)
+        .args(["--api-key", "k", "--listen", "localhost"])
+        .output()
+        .unwrap();
+    assert!(!bad_addr.status.success());
+    assert!(String::from_utf8_lossy(&bad_addr.stderr).contains("--listen"));
+
+    let bad_key = Command::new(BINARY)
+        .args(["--api-key", "has space"])
+        .output()
+        .unwrap();
+    assert!(!bad_key.status.success());
+    assert!(String::from_utf8_lossy(&bad_key.stderr).contains("API key"));
+}
+
+#[test]
+fn starting_outside_a_runtime_is_an_error_not_a_panic() {
+    // Polled by a bare executor (no Tokio runtime): `start` says what is missing.
+    let result = block_on(adapty_emulator::Emulator::new().api_key("k").start());
+    assert!(
+        matches!(result, Err(adapty_emulator::StartError::NoRuntime)),
+        "{result:?}"
+    );
+}
+
+/// Polls a future to completion on this thread, without any runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn debug_output_hides_the_api_keys() {
+    let config = adapty_emulator::Emulator::new().api_key("secret_do_not_print");
+    assert!(!format!("{config:?}").contains("secret_do_not_print"));
+    let running = config.start().await.unwrap();
+    let shown = format!("{running:?}");
+    assert!(!shown.contains("secret_do_not_print"), "{shown}");
+    assert!(shown.contains("1 redacted"), "{shown}");
+}
