@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use adapty_api::v1::types::ProfileRequest;
 use adapty_api::v1::{AttributeValue, Client, Gender, custom_attribute};
-use adapty_api::{ApiKey, Error, ProfileSelector, RetryPolicy, TimeoutKind};
+use adapty_api::{ApiKey, ClientBuilder, Error, ProfileSelector, RetryPolicy, TimeoutKind};
 use common::doc_fixture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -33,12 +33,15 @@ fn quick_retries() -> RetryPolicy {
         .max_delay(Duration::from_millis(50))
 }
 
-fn client_of(base_url: &str, policy: RetryPolicy) -> Client {
+/// A client builder for `base_url` with `policy`, for the tests that also set timeouts.
+fn builder_of(base_url: &str, policy: RetryPolicy) -> ClientBuilder<Client> {
     Client::builder(ApiKey::new(KEY).unwrap())
         .base_url(base_url)
         .retry_policy(policy)
-        .build()
-        .unwrap()
+}
+
+fn client_of(base_url: &str, policy: RetryPolicy) -> Client {
+    builder_of(base_url, policy).build().unwrap()
 }
 
 fn ok_profile() -> ResponseTemplate {
@@ -275,9 +278,7 @@ async fn an_attempt_slower_than_the_attempt_timeout_is_retried() {
         ok_profile(),
     )
     .await;
-    let client = Client::builder(ApiKey::new(KEY).unwrap())
-        .base_url(server.uri())
-        .retry_policy(quick_retries())
+    let client = builder_of(&server.uri(), quick_retries())
         .attempt_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
@@ -298,9 +299,7 @@ async fn a_slow_create_is_not_retried_and_times_out() {
         ok_profile(),
     )
     .await;
-    let client = Client::builder(ApiKey::new(KEY).unwrap())
-        .base_url(server.uri())
-        .retry_policy(quick_retries())
+    let client = builder_of(&server.uri(), quick_retries())
         .attempt_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
@@ -321,9 +320,7 @@ async fn the_operation_timeout_bounds_the_whole_call() {
         .respond_with(ok_profile().set_delay(Duration::from_secs(10)))
         .mount(&server)
         .await;
-    let client = Client::builder(ApiKey::new(KEY).unwrap())
-        .base_url(server.uri())
-        .retry_policy(quick_retries())
+    let client = builder_of(&server.uri(), quick_retries())
         .attempt_timeout(Duration::from_secs(5))
         .operation_timeout(Duration::from_millis(500))
         .build()
@@ -351,9 +348,7 @@ async fn retries_with_slow_attempts_stay_within_the_operation_timeout() {
         .respond_with(ok_profile().set_delay(Duration::from_secs(10)))
         .mount(&server)
         .await;
-    let client = Client::builder(ApiKey::new(KEY).unwrap())
-        .base_url(server.uri())
-        .retry_policy(quick_retries().max_attempts(10))
+    let client = builder_of(&server.uri(), quick_retries().max_attempts(10))
         .attempt_timeout(Duration::from_millis(200))
         .operation_timeout(Duration::from_millis(900))
         .build()
@@ -615,9 +610,7 @@ async fn unanswered_address() -> (String, tokio::net::TcpListener, Vec<tokio::ne
 #[tokio::test]
 async fn a_connect_timeout_is_retried_even_for_create_and_named() {
     let (url, _listener, _fillers) = unanswered_address().await;
-    let client = Client::builder(ApiKey::new(KEY).unwrap())
-        .base_url(&url)
-        .retry_policy(quick_retries())
+    let client = builder_of(&url, quick_retries())
         .connect_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
