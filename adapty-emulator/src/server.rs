@@ -18,8 +18,8 @@ use crate::error::{ApiFailure, NON_FIELD_ERRORS, json_response};
 use crate::faults::{Fault, FaultQueue, Operation};
 use crate::net::ConnectionHandle;
 use crate::purchases::{AccessLevel, NonSubscription, Subscription};
-use crate::request::{kind, parse_profile_request, profile_patch_from_object};
-use crate::store::{Identity, Profile, Store};
+use crate::request::{ProfilePatch, kind, parse_profile_request, profile_patch_from_object};
+use crate::store::{Identity, Profile, Profiles, Store};
 
 /// The path of the four profile operations (with its trailing slash, as documented).
 pub const PROFILES_PATH: &str = "/api/v1/server-side-api/profiles/";
@@ -120,19 +120,15 @@ async fn create_profile(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(early) = prelude(&app, &conn, Operation::Create, &headers).await {
-        return early;
-    }
-    let patch = match json_body(&headers, &body).and_then(|()| parse_profile_request(&body)) {
-        Ok(patch) => patch,
-        Err(failure) => return failure.into_response(),
-    };
-    let identity = identity(&headers);
-    let mut profiles = app.store.write();
-    match profiles.create(&identity, patch) {
-        Ok(profile) => profile_response(&app, profile),
-        Err(failure) => failure.into_response(),
-    }
+    write_profile(
+        &app,
+        &conn,
+        Operation::Create,
+        &headers,
+        &body,
+        Profiles::create,
+    )
+    .await
 }
 
 async fn update_profile(
@@ -141,17 +137,38 @@ async fn update_profile(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(early) = prelude(&app, &conn, Operation::Update, &headers).await {
+    write_profile(
+        &app,
+        &conn,
+        Operation::Update,
+        &headers,
+        &body,
+        Profiles::update,
+    )
+    .await
+}
+
+/// Create and update: faults and authentication, the checked body, then `apply` under the write
+/// lock (one lock for the whole change, so concurrent writes lose nothing).
+async fn write_profile(
+    app: &App,
+    conn: &ConnectionHandle,
+    operation: Operation,
+    headers: &HeaderMap,
+    body: &Bytes,
+    apply: for<'p> fn(&'p mut Profiles, &Identity, ProfilePatch) -> Result<&'p Profile, ApiFailure>,
+) -> Response {
+    if let Err(early) = prelude(app, conn, operation, headers).await {
         return early;
     }
-    let patch = match json_body(&headers, &body).and_then(|()| parse_profile_request(&body)) {
+    let patch = match json_body(headers, body).and_then(|()| parse_profile_request(body)) {
         Ok(patch) => patch,
         Err(failure) => return failure.into_response(),
     };
-    let identity = identity(&headers);
+    let identity = identity(headers);
     let mut profiles = app.store.write();
-    match profiles.update(&identity, patch) {
-        Ok(profile) => profile_response(&app, profile),
+    match apply(&mut profiles, &identity, patch) {
+        Ok(profile) => profile_response(app, profile),
         Err(failure) => failure.into_response(),
     }
 }
