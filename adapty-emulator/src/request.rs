@@ -189,13 +189,24 @@ fn nullable_text(
     field: &str,
     problems: &mut Problems,
 ) -> Change<String> {
+    nullable_text_at(object, field, field, problems)
+}
+
+/// A nullable string `field` of `object`; a problem is reported under `source` (the field's path
+/// in the body).
+fn nullable_text_at(
+    object: &Map<String, Value>,
+    field: &str,
+    source: &str,
+    problems: &mut Problems,
+) -> Change<String> {
     match object.get(field) {
         None => Change::Keep,
         Some(Value::Null) => Change::Clear,
         Some(Value::String(s)) => Change::Set(s.clone()),
         Some(other) => {
             problems.add(
-                field,
+                source,
                 format!("Expected a string or null, got {}.", kind(other)),
             );
             Change::Keep
@@ -384,14 +395,10 @@ fn installation_meta(value: &Value, problems: &mut Problems) -> Option<Installat
     };
     let mut fields = Vec::new();
     for field in INSTALLATION_TEXT_FIELDS {
-        match meta.get(field) {
-            None => {}
-            Some(Value::Null) => fields.push((field, Change::Clear)),
-            Some(Value::String(s)) => fields.push((field, Change::Set(s.clone()))),
-            Some(other) => problems.add(
-                format!("installation_meta.{field}"),
-                format!("Expected a string or null, got {}.", kind(other)),
-            ),
+        let source = format!("installation_meta.{field}");
+        match nullable_text_at(meta, field, &source, problems) {
+            Change::Keep => {}
+            change => fields.push((field, change)),
         }
     }
     device_id.map(|device_id| InstallationPatch { device_id, fields })
