@@ -300,6 +300,11 @@ async fn bodies_that_are_not_a_profile_request_are_400s_naming_the_field() {
             &["installation_meta.device_id"],
         ),
         (
+            r#"{"installation_meta": {"device_id": "d", "locale": 5, "idfa": null}}"#,
+            "validation_error",
+            &["installation_meta.locale"],
+        ),
+        (
             r#"{"gender": "x", "phone_number": false}"#,
             "validation_error",
             &["gender", "phone_number"],
