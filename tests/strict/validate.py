@@ -211,6 +211,27 @@ class Spec:
             )
         return self._validators[key]
 
+    def keyword_at(self, schema_pointer: str, path: Any) -> str:
+        """Where in the spec the failing keyword stands: `path` (an error's absolute schema path,
+        in which jsonschema leaves out the `$ref`s it followed) walked from `schema_pointer`."""
+        pointer = schema_pointer
+        try:
+            node = self.at(pointer)
+            for token in path:
+                seen = 0
+                while isinstance(node, dict) and token not in node and "$ref" in node and seen < 64:
+                    ref = node["$ref"]
+                    if not (isinstance(ref, str) and ref.startswith("#")):
+                        return "?"
+                    pointer = ref[1:]
+                    node = self.at(pointer)
+                    seen += 1
+                node = node[token]
+                pointer += f"/{escape(str(token))}"
+        except (KeyError, IndexError, TypeError, ValueError):
+            return "?"
+        return f"#{pointer}"
+
     def errors(self, instance: Any, schema_pointer: str, direction: str) -> list[tuple[str, str]]:
         """(JSON path, message) of every error, in document order; [] when the instance is valid."""
         try:
@@ -236,18 +257,15 @@ class Spec:
                 out.append((
                     e.json_path,
                     f"[type] None is not allowed: the schema object says type "
-                    f"{e.validator_value!r} without nullable: true",
+                    f"{e.validator_value!r} without nullable: true"
+                    f" (schema {self.keyword_at(schema_pointer, e.absolute_schema_path)})",
                 ))
                 continue
-            out.append((e.json_path, describe(e)))
+            out.append((
+                e.json_path,
+                f"{describe(e)} (schema {self.keyword_at(schema_pointer, e.absolute_schema_path)})",
+            ))
         return out
-
-    # ------------------------------------------------------------------------- the spec's layout
-    def operations(self) -> Iterator[tuple[str, str, dict]]:
-        for path, item in (self.doc.get("paths") or {}).items():
-            for method in HTTP_METHODS:
-                if isinstance(item, dict) and method in item:
-                    yield path, method, item[method]
 
 
 def describe(error: ValidationError) -> str:
@@ -471,6 +489,7 @@ def check_fixtures(spec: Spec, report: Report, root: Path) -> tuple[int, int]:
             continue
         if name in SKIPPED:
             skipped += 1
+            print(f"note: not validated: {item}: {SKIPPED[name]}")
             continue
         if name not in FIXTURES:
             report.fail(
@@ -542,9 +561,14 @@ class Traffic:
             self.report.fail(item, "$", f"not a JSON line: {e}")
             return
         fields = {"method": str, "path": str, "status": int, "body": str, "fault": bool}
+        if not isinstance(rec, dict):
+            self.report.fail(item, "$", "not a traffic record (not a JSON object)")
+            return
         bad = [k for k, t in fields.items() if not isinstance(rec.get(k), t)]
-        if not isinstance(rec, dict) or bad or "content_type" not in rec:
-            self.report.fail(item, "$", f"not a traffic record (bad or missing: {bad or ['content_type']})")
+        if not isinstance(rec.get("content_type"), (str, type(None))) or "content_type" not in rec:
+            bad.append("content_type")
+        if bad:
+            self.report.fail(item, "$", f"not a traffic record (bad or missing: {', '.join(bad)})")
             return
         if rec["fault"]:
             self.faults += 1
@@ -574,7 +598,11 @@ class Traffic:
             )
             return
         pointer = f"/paths/{escape(template)}/{method}/responses/{escape(key)}"
-        response, pointer = self.spec.deref(responses[key], pointer)
+        try:
+            response, pointer = self.spec.deref(responses[key], pointer)
+        except (Unresolvable, KeyError, IndexError, ValueError) as e:
+            self.report.fail(item, "$", f"the declared response is an unresolvable $ref: {getattr(e, 'ref', e)!r}", signature)
+            return
         content = response.get("content") or {}
         body = rec["body"]
         if not content:
@@ -657,17 +685,12 @@ def main() -> int:
             "off-spec (skipped): "
             + ", ".join(f"{k} ×{n}" for k, n in sorted(traffic.off_spec_seen.items()))
         )
-    summary = (
-        f"strict: {examples.validated} examples, "
-        f"{fixtures} fixtures ({skipped} skipped by manifest)"
-    )
+    summary = f"strict: {examples.validated} examples, {fixtures} fixtures"
+    skips = [f"{skipped} fixtures skipped by manifest"]
     if traffic is not None:
-        summary += (
-            f", {traffic.validated} responses validated "
-            f"({traffic.faults} faults, {traffic.off_spec} off-spec skipped)"
-        )
-    else:
-        summary += " validated"
+        summary += f", {traffic.validated} responses"
+        skips = [f"{traffic.faults} faults", f"{traffic.off_spec} off-spec skipped"] + skips
+    summary += f" validated ({', '.join(skips)})"
     summary += f", {report.failures} failures"
     print(summary)
     return 1 if report.failures else 0
