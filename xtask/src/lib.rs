@@ -4,8 +4,7 @@
 //! module of the `adapty-api` crate with [progenitor](https://github.com/oxidecomputer/progenitor).
 //! The output is committed; [`check`] tells whether the committed files are what the specs give.
 //!
-//! The library is used by the `cargo xtask` binary and by the workspace's tests (freshness and
-//! snapshot tests of the generated code).
+//! The library is used by the `cargo xtask` binary.
 
 use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
@@ -25,6 +24,9 @@ pub struct Target {
     pub spec: &'static str,
     /// The generated module, relative to the workspace root.
     pub output: &'static str,
+    /// The summary of the generated module's public API (see [`api_summary`]), relative to the
+    /// workspace root: the readable diff of a spec change.
+    pub api: &'static str,
     /// Generated types replaced by hand-written ones: (schema name, Rust path). Each replacement
     /// says in its own file why the generated type would not do.
     pub replacements: &'static [(&'static str, &'static str)],
@@ -34,13 +36,39 @@ pub struct Target {
 pub const TARGETS: &[Target] = &[Target {
     spec: "openapi/adapty-server-side-api-v1.yaml",
     output: "adapty-api/src/v1/generated.rs",
+    api: "adapty-api/api/v1.txt",
     replacements: &[
-        // A string of at most 30 characters, a finite number, or `null`: validated on construction.
+        // The identity header: checked by the hand-written `CustomerUserId` before any request.
+        ("CustomerUserId", "::std::string::String"),
+        // A string of at most 30 characters, a finite number, a boolean, or `null`: validated on
+        // construction.
         ("CustomAttributeInputValue", "crate::v1::AttributeValue"),
-        // Nullable request fields: `Option<Nullable<T>>` can leave out, clear (`null`) or set.
-        ("NullableText", "crate::v1::Nullable<String>"),
-        ("NullableGender", "crate::v1::Nullable<crate::v1::Gender>"),
-        // Open enums: a value the spec does not list decodes as `Other(..)` instead of failing.
+        // Clearable request fields: `Option<Nullable<T>>` can leave out, clear (`null`) or set.
+        ("ClearableText", "crate::v1::Nullable<String>"),
+        ("ClearableGender", "crate::v1::Nullable<crate::v1::Gender>"),
+        // Nullable response values (`oneOf [T, Null]`): a plain `Option<T>`, which also decodes a
+        // required property that a response leaves out.
+        (
+            "NullableString",
+            "::std::option::Option<::std::string::String>",
+        ),
+        (
+            "NullableTimestamp",
+            "::std::option::Option<crate::Timestamp>",
+        ),
+        (
+            "NullableOffer",
+            "::std::option::Option<crate::v1::types::Offer>",
+        ),
+        (
+            "NullableCancellationReason",
+            "::std::option::Option<crate::v1::CancellationReason>",
+        ),
+        // `null` alone: the second branch of every nullable schema above; never a type of its own.
+        ("NullValue", "()"),
+        // Adapty's datetimes (`+0000` offsets included): read in every documented form.
+        ("Timestamp", "crate::Timestamp"),
+        // Open enums: a value the spec does not list decodes as `Unrecognized(..)`.
         ("Gender", "crate::v1::Gender"),
         ("OfferCategory", "crate::v1::OfferCategory"),
         ("OfferType", "crate::v1::OfferType"),
@@ -68,11 +96,22 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Generates the Rust source for `target` from its spec under `root`.
+pub mod api_summary;
+
+/// What one target generates: the module and the summary of its public API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The Rust module (`Target::output`).
+    pub code: String,
+    /// The public API summary (`Target::api`).
+    pub api: String,
+}
+
+/// Generates the Rust source for `target` from its spec under `root`, and its API summary.
 ///
 /// The output is deterministic: the same spec gives the same bytes. A panic inside progenitor
 /// (it panics on some unsupported constructs) becomes an error naming the spec.
-pub fn generate(root: &Path, target: &Target) -> Result<String> {
+pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
     let spec_path = root.join(target.spec);
     let text = std::fs::read_to_string(&spec_path)
         .with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
@@ -124,7 +163,10 @@ pub fn generate(root: &Path, target: &Target) -> Result<String> {
         target.spec,
     );
     out.push_str(&prettyplease::unparse(&file));
-    Ok(out)
+    Ok(Generated {
+        code: out,
+        api: api_summary::summarize(target.spec, &file),
+    })
 }
 
 /// Which optional crates the generated code refers to.
@@ -202,36 +244,50 @@ fn catch_panic<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
 pub struct Stale {
     /// The target whose committed output is stale.
     pub target: Target,
+    /// The stale file, relative to the workspace root.
+    pub file: &'static str,
     /// A unified diff from the committed file to the fresh output (at most a few hundred lines).
     pub diff: String,
+}
+
+/// Each file a target writes, with its fresh content.
+fn files(target: &Target, generated: Generated) -> [(&'static str, String); 2] {
+    [(target.output, generated.code), (target.api, generated.api)]
 }
 
 /// Regenerates every target in memory and reports the committed files that differ.
 pub fn check(root: &Path) -> Result<Vec<Stale>> {
     let mut stale = Vec::new();
     for target in TARGETS {
-        let fresh = generate(root, target)?;
-        let committed = std::fs::read_to_string(root.join(target.output)).unwrap_or_default();
-        if committed != fresh {
-            stale.push(Stale {
-                target: *target,
-                diff: short_diff(&committed, &fresh, target.output),
-            });
+        for (file, fresh) in files(target, generate(root, target)?) {
+            let committed = std::fs::read_to_string(root.join(file)).unwrap_or_default();
+            if committed != fresh {
+                stale.push(Stale {
+                    target: *target,
+                    file,
+                    diff: short_diff(&committed, &fresh, file),
+                });
+            }
         }
     }
     Ok(stale)
 }
 
-/// Writes every target's generated code; returns the targets whose file changed.
-pub fn write_all(root: &Path) -> Result<Vec<Target>> {
+/// Writes every target's generated files; returns those that changed.
+pub fn write_all(root: &Path) -> Result<Vec<&'static str>> {
     let mut changed = Vec::new();
     for target in TARGETS {
-        let fresh = generate(root, target)?;
-        let path = root.join(target.output);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(fresh.as_str()) {
-            std::fs::write(&path, fresh)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            changed.push(*target);
+        for (file, fresh) in files(target, generate(root, target)?) {
+            let path = root.join(file);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(fresh.as_str()) {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                }
+                std::fs::write(&path, fresh)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                changed.push(file);
+            }
         }
     }
     Ok(changed)
@@ -263,6 +319,7 @@ mod tests {
     const TARGET: Target = Target {
         spec: "openapi/broken.yaml",
         output: "out.rs",
+        api: "out.txt",
         replacements: &[],
     };
 
@@ -307,6 +364,20 @@ mod tests {
             text.contains("progenitor rejected openapi/broken.yaml"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn generation_is_deterministic() {
+        let root = workspace_root();
+        for target in TARGETS {
+            let first = generate(&root, target).expect("generate");
+            let second = generate(&root, target).expect("generate again");
+            assert!(
+                first == second,
+                "{} differs between two runs",
+                target.output
+            );
+        }
     }
 
     #[test]

@@ -26,8 +26,8 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Ok(changed) => {
-                for target in changed {
-                    println!("wrote {} (from {})", target.output, target.spec);
+                for file in changed {
+                    println!("wrote {file}");
                 }
                 ExitCode::SUCCESS
             }
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
                     eprintln!("{}", s.diff);
                     eprintln!(
                         "error: {} is stale: it differs from what {} gives now",
-                        s.target.output, s.target.spec
+                        s.file, s.target.spec
                     );
                 }
                 eprintln!("run `{GENERATE_COMMAND}` and commit the result");
