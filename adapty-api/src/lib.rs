@@ -49,6 +49,7 @@ mod response;
 mod retry;
 mod selector;
 mod send;
+mod timestamp;
 pub mod v1;
 
 pub use auth::ApiKey;
@@ -60,6 +61,7 @@ pub use error::{ApiError, DecodeError, Error, FieldError, TimeoutError};
 pub use response::{Response, TimeoutKind};
 pub use retry::RetryPolicy;
 pub use selector::{CustomerUserId, ProfileSelector};
+pub use timestamp::{Timestamp, TimestampError};
 
 /// The `reqwest` this crate is built on; a client passed to
 /// [`ClientBuilder::http_client`] must come from it.

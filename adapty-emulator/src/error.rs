@@ -59,11 +59,13 @@ impl ApiFailure {
         )
     }
 
-    /// 401 for credentials that are not a known API key.
+    /// 401 for credentials that are not a known API key. The v1 401 snippet documents one error
+    /// code, `not_authenticated`; a wrong key gets it too (with its own message), so a client can
+    /// rely on the one documented code for every 401.
     pub(crate) fn invalid_key(message: &str) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "authentication_failed",
+            "not_authenticated",
             Some(NON_FIELD_ERRORS),
             vec![message.to_owned()],
         )

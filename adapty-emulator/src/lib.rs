@@ -36,9 +36,11 @@ mod purchases;
 mod request;
 mod server;
 mod store;
+mod traffic;
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
@@ -47,9 +49,11 @@ use uuid::Uuid;
 
 pub use faults::{Fault, FaultError, MAX_DELAY_MILLIS, MAX_TIMES, Operation};
 pub use server::{CONTROL_PREFIX, PROFILES_PATH};
+pub use traffic::TRAFFIC_ENV;
 
 use crate::net::{ConnectionHandle, DroppableListener};
 use crate::server::App;
+use crate::traffic::Recorder;
 
 /// The configuration of an emulator, to [`start`](Emulator::start) it.
 #[derive(Clone)]
@@ -58,6 +62,8 @@ pub struct Emulator {
     api_keys: Vec<String>,
     app_id: Option<Uuid>,
     control_api: bool,
+    demo_purchases: bool,
+    traffic: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -71,6 +77,8 @@ impl std::fmt::Debug for Emulator {
             )
             .field("app_id", &self.app_id)
             .field("control_api", &self.control_api)
+            .field("demo_purchases", &self.demo_purchases)
+            .field("traffic", &self.traffic)
             .finish()
     }
 }
@@ -90,6 +98,8 @@ impl Emulator {
             api_keys: Vec::new(),
             app_id: None,
             control_api: false,
+            demo_purchases: false,
+            traffic: Recorder::dir_from_env(),
         }
     }
 
@@ -115,6 +125,22 @@ impl Emulator {
     /// faults). Off by default. The methods of [`RunningEmulator`] work either way.
     pub fn control_api(mut self, enabled: bool) -> Self {
         self.control_api = enabled;
+        self
+    }
+
+    /// Gives every profile created through the API a fixed set of demo purchases (access levels,
+    /// a subscription, a one-time purchase), so that clients and conformance tools see
+    /// purchase-bearing answers without seeding. Off by default.
+    pub fn demo_purchases(mut self, enabled: bool) -> Self {
+        self.demo_purchases = enabled;
+        self
+    }
+
+    /// Records every answer of the profile API as JSON lines in a new file in `dir`, for checking
+    /// them against the spec (see [`TRAFFIC_ENV`], which sets the same thing from the environment;
+    /// it is read by [`Emulator::new`]).
+    pub fn record_traffic(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.traffic = Some(dir.into());
         self
     }
 
@@ -147,7 +173,22 @@ impl Emulator {
             store: Default::default(),
             faults: Default::default(),
         });
-        let router = server::router(app.clone(), self.control_api);
+        let demo = if self.demo_purchases {
+            Some(purchases::demo().map_err(StartError::DemoPurchases)?)
+        } else {
+            None
+        };
+        let recorder = match &self.traffic {
+            Some(dir) => Some(Arc::new(Recorder::create(dir).map_err(|source| {
+                StartError::Traffic {
+                    dir: dir.clone(),
+                    source,
+                }
+            })?)),
+            None => None,
+        };
+        app.store.write().set_demo_purchases(demo);
+        let router = server::router(app.clone(), self.control_api, recorder);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(
@@ -182,6 +223,17 @@ pub enum StartError {
     /// `start` was polled outside a Tokio runtime, which the server needs.
     #[error("the emulator needs a Tokio runtime: start it from within one (e.g. #[tokio::test])")]
     NoRuntime,
+    /// The demo purchases do not fit the spec's types (a build from an inconsistent tree).
+    #[error("the demo purchases do not fit the spec: {0}")]
+    DemoPurchases(String),
+    /// The traffic record could not be created.
+    #[error("cannot record traffic in {}: {source}", dir.display())]
+    Traffic {
+        /// The directory asked for.
+        dir: PathBuf,
+        /// The error of the operating system.
+        source: io::Error,
+    },
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -35,6 +35,11 @@ struct Args {
     /// Serve the control API under /__emulator/ (health, reset, seed, fault injection).
     #[arg(long)]
     control_api: bool,
+
+    /// Give every profile created through the API a fixed set of demo purchases (access levels,
+    /// a subscription, a one-time purchase), e.g. for conformance tools.
+    #[arg(long)]
+    demo_purchases: bool,
 }
 
 #[tokio::main]
@@ -42,7 +47,8 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let mut emulator = Emulator::new()
         .listen(args.listen)
-        .control_api(args.control_api);
+        .control_api(args.control_api)
+        .demo_purchases(args.demo_purchases);
     for key in args.api_keys {
         emulator = emulator.api_key(key);
     }

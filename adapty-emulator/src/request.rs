@@ -323,6 +323,8 @@ fn custom_attributes(
                     Some(Some(AttributeValue::Text(s.clone())))
                 }
             }
+            // Booleans are documented as stored as numbers.
+            Some(Value::Bool(b)) => Some(Some(AttributeValue::Number(f64::from(u8::from(*b))))),
             Some(Value::Number(n)) => match n.as_f64() {
                 Some(f) if f.is_finite() => Some(Some(AttributeValue::Number(f))),
                 _ => {
@@ -334,7 +336,7 @@ fn custom_attributes(
                 problems.add(
                     FIELD,
                     format!(
-                        "Item {i}: expected a string, a number or null as the value, got {}.",
+                        "Item {i}: expected a string, a number, a boolean or null as the value, got {}.",
                         kind(other)
                     ),
                 );
@@ -494,9 +496,17 @@ mod tests {
             )),
             ["custom_attributes"]
         );
+        // Booleans are documented: stored as the numbers 1 and 0.
+        let booleans = parse_profile_request(
+            br#"{"custom_attributes": [{"key": "t", "value": true}, {"key": "f", "value": false}]}"#,
+        )
+        .unwrap();
         assert_eq!(
-            sources(r#"{"custom_attributes": [{"key": "k", "value": true}]}"#),
-            ["custom_attributes"]
+            booleans.custom_attributes,
+            [
+                ("t".to_owned(), Some(AttributeValue::Number(1.0))),
+                ("f".to_owned(), Some(AttributeValue::Number(0.0)))
+            ]
         );
         let ok = parse_profile_request(
             format!(r#"{{"custom_attributes":[{{"key":"a.b-c_D9","value":"{}"}},{{"key":"n","value":2.5}},{{"key":"gone","value":null}},{{"key":"empty","value":""}}]}}"#, "é".repeat(30))

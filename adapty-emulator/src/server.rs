@@ -20,6 +20,7 @@ use crate::net::ConnectionHandle;
 use crate::purchases::{AccessLevel, NonSubscription, Subscription};
 use crate::request::{ProfilePatch, kind, parse_profile_request, profile_patch_from_object};
 use crate::store::{Identity, Profile, Profiles, Store};
+use crate::traffic::{self, InjectedFault, Recorder};
 
 /// The path of the four profile operations (with its trailing slash, as documented).
 pub const PROFILES_PATH: &str = "/api/v1/server-side-api/profiles/";
@@ -57,7 +58,7 @@ type Shared = State<Arc<App>>;
 
 /// The router: the profile API, the control API when `control` is set, a JSON 404 elsewhere, and a
 /// `Request-Id` header on every response.
-pub(crate) fn router(app: Arc<App>, control: bool) -> Router {
+pub(crate) fn router(app: Arc<App>, control: bool, recorder: Option<Arc<Recorder>>) -> Router {
     let mut router = Router::new().route(
         PROFILES_PATH,
         get(get_profile)
@@ -75,10 +76,13 @@ pub(crate) fn router(app: Arc<App>, control: bool) -> Router {
             )
             .route(&format!("{CONTROL_PREFIX}/profiles"), post(seed_profile));
     }
-    router
+    let mut router = router
         .fallback(no_such_path)
-        .layer(middleware::from_fn(add_request_id))
-        .with_state(app)
+        .layer(middleware::from_fn(add_request_id));
+    if let Some(recorder) = recorder {
+        router = router.layer(middleware::from_fn_with_state(recorder, traffic::record));
+    }
+    router.with_state(app)
 }
 
 async fn add_request_id(request: Request, next: Next) -> Response {
@@ -219,8 +223,15 @@ async fn prelude(
     authenticate(&app.api_keys, headers).map_err(IntoResponse::into_response)
 }
 
-/// The answer a fault gives, or `None` when the request goes on (after a delay).
+/// The answer a fault gives, or `None` when the request goes on (after a delay). The answer is
+/// marked [`InjectedFault`], so the traffic record can tell it from the API's own answers.
 async fn serve_fault(fault: Fault, conn: &ConnectionHandle) -> Option<Response> {
+    let mut response = fault_response(fault, conn).await?;
+    response.extensions_mut().insert(InjectedFault);
+    Some(response)
+}
+
+async fn fault_response(fault: Fault, conn: &ConnectionHandle) -> Option<Response> {
     match fault {
         Fault::RateLimited { retry_after_secs } => {
             let mut response = ApiFailure::new(
@@ -316,19 +327,20 @@ fn identity(headers: &HeaderMap) -> Identity {
     }
 }
 
-/// A body with a `Content-Type` must say JSON.
+/// A body must come with `Content-Type: application/json`, as the API specs page requires.
 fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiFailure> {
-    let Some(content_type) = headers.get(header::CONTENT_TYPE) else {
+    if body.is_empty() {
         return Ok(());
-    };
-    let essence = content_type
-        .to_str()
+    }
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or_default())
         .unwrap_or_default()
         .split(';')
         .next()
         .unwrap_or_default()
         .trim();
-    if essence.eq_ignore_ascii_case("application/json") || body.is_empty() {
+    if essence.eq_ignore_ascii_case("application/json") {
         Ok(())
     } else {
         Err(ApiFailure::new(
@@ -481,10 +493,10 @@ pub(crate) fn seed(app: &App, value: Value) -> Result<Uuid, ApiFailure> {
             0.0
         }
     };
-    let access_levels: Vec<AccessLevel> = purchases(&mut object, "access_levels", &mut problems);
-    let subscriptions: Vec<Subscription> = purchases(&mut object, "subscriptions", &mut problems);
-    let non_subscriptions: Vec<NonSubscription> =
-        purchases(&mut object, "non_subscriptions", &mut problems);
+    let access_levels = purchases::<AccessLevel>(&mut object, "access_levels", &mut problems);
+    let subscriptions = purchases::<Subscription>(&mut object, "subscriptions", &mut problems);
+    let non_subscriptions =
+        purchases::<NonSubscription>(&mut object, "non_subscriptions", &mut problems);
     let patch = profile_patch_from_object(&object);
     if !problems.is_empty() {
         return Err(ApiFailure::validation(problems));
@@ -498,16 +510,29 @@ pub(crate) fn seed(app: &App, value: Value) -> Result<Uuid, ApiFailure> {
     app.store.write().seed(profile)
 }
 
-fn purchases<T: serde::de::DeserializeOwned>(
+/// The seed's list `field` of purchases, each checked against the spec's type `T`.
+fn purchases<T: serde::de::DeserializeOwned + serde::Serialize>(
     object: &mut Map<String, Value>,
     field: &str,
     problems: &mut Vec<(String, String)>,
-) -> Vec<T> {
+) -> Vec<Value> {
     match object.remove(field) {
         None | Some(Value::Null) => Vec::new(),
-        Some(value) => serde_json::from_value(value).unwrap_or_else(|e| {
-            problems.push((field.to_owned(), e.to_string()));
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                crate::purchases::checked::<T>(item)
+                    .map_err(|e| problems.push((format!("{field}[{i}]"), e)))
+                    .ok()
+            })
+            .collect(),
+        Some(other) => {
+            problems.push((
+                field.to_owned(),
+                format!("Expected a list, got {}.", kind(&other)),
+            ));
             Vec::new()
-        }),
+        }
     }
 }

@@ -13,7 +13,6 @@ use serde::ser::SerializeMap;
 use uuid::Uuid;
 
 use crate::error::ApiFailure;
-use crate::purchases::{AccessLevel, NonSubscription, Subscription};
 use crate::request::{AttributeValue, MAX_CUSTOM_ATTRIBUTES, ProfilePatch};
 
 /// One stored profile.
@@ -37,9 +36,10 @@ pub(crate) struct Profile {
     device: HashMap<&'static str, String>,
     /// In the order they were first set.
     custom_attributes: Vec<(String, AttributeValue)>,
-    pub(crate) access_levels: Vec<AccessLevel>,
-    pub(crate) subscriptions: Vec<Subscription>,
-    pub(crate) non_subscriptions: Vec<NonSubscription>,
+    /// Seeded purchases, as checked by [`crate::purchases::checked`] and served.
+    pub(crate) access_levels: Vec<serde_json::Value>,
+    pub(crate) subscriptions: Vec<serde_json::Value>,
+    pub(crate) non_subscriptions: Vec<serde_json::Value>,
 }
 
 impl Profile {
@@ -226,6 +226,16 @@ pub(crate) struct Identity {
 pub(crate) struct Profiles {
     by_id: HashMap<Uuid, Profile>,
     by_customer_user_id: HashMap<String, Uuid>,
+    /// Purchases every profile created through the API starts with (`--demo-purchases`).
+    demo_purchases: Option<Purchases>,
+}
+
+/// A set of checked purchases, as served.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Purchases {
+    pub(crate) access_levels: Vec<serde_json::Value>,
+    pub(crate) subscriptions: Vec<serde_json::Value>,
+    pub(crate) non_subscriptions: Vec<serde_json::Value>,
 }
 
 /// Which of the identity headers a 404 hint talks about.
@@ -307,6 +317,11 @@ impl Profiles {
                 }
                 let mut profile = Profile::new(Uuid::new_v4(), cuid);
                 profile.apply(patch)?;
+                if let Some(demo) = &self.demo_purchases {
+                    profile.access_levels = demo.access_levels.clone();
+                    profile.subscriptions = demo.subscriptions.clone();
+                    profile.non_subscriptions = demo.non_subscriptions.clone();
+                }
                 self.insert(profile)
             }
             // Attach the customer user ID to the existing profile (documented by Adapty).
@@ -400,6 +415,11 @@ impl Profiles {
     }
 
     /// Removes every profile.
+    /// Gives every profile created from now on these purchases (`None`: none).
+    pub(crate) fn set_demo_purchases(&mut self, purchases: Option<Purchases>) {
+        self.demo_purchases = purchases;
+    }
+
     pub(crate) fn clear(&mut self) {
         self.by_id.clear();
         self.by_customer_user_id.clear();

@@ -180,9 +180,11 @@ impl<'de> Deserialize<'de> for AttributeValue {
         enum Wire {
             Text(String),
             Number(f64),
+            Bool(bool),
         }
         match Option::<Wire>::deserialize(deserializer)? {
             None => Ok(Self::delete()),
+            Some(Wire::Bool(b)) => Ok(Self::from(b)),
             Some(Wire::Text(text)) => Self::text(text).map_err(serde::de::Error::custom),
             Some(Wire::Number(n)) => Self::number(n).map_err(serde::de::Error::custom),
         }
@@ -199,6 +201,15 @@ mod tests {
             let value: AttributeValue = serde_json::from_str(json)?;
             assert_eq!(serde_json::to_string(&value)?, json);
         }
+        // The spec admits booleans; Adapty stores them as 1 and 0, and so does this type.
+        assert_eq!(
+            serde_json::from_str::<AttributeValue>("true")?,
+            AttributeValue::from(1)
+        );
+        assert_eq!(
+            serde_json::to_string(&serde_json::from_str::<AttributeValue>("false")?)?,
+            "0.0"
+        );
         Ok(())
     }
 

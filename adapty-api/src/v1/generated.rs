@@ -14,37 +14,28 @@ pub mod types {
         ///The access level's ID, as configured in the dashboard (e.g. `premium`).
         pub access_level_id: ::std::string::String,
         ///When the store failed to charge; `null` again once a charge succeeds.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub billing_issue_detected_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub billing_issue_detected_at: ::std::option::Option<crate::Timestamp>,
+        ///Why the subscription was cancelled; `null` while it is not.
         pub cancellation_reason: ::std::option::Option<crate::v1::CancellationReason>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub environment: ::std::option::Option<crate::v1::Environment>,
         ///When the access level expires (may be past); `null` for lifetime access.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub expires_at: ::std::option::Option<crate::Timestamp>,
         ///Whether the subscription is in its billing grace period.
         pub is_in_grace_period: bool,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offer: ::std::option::Option<Offer>,
+        ///The offer applied to the purchase; `null` when there was none.
+        pub offer: ::std::option::Option<crate::v1::types::Offer>,
         ///When the first purchase of the chain of renewals was made.
-        pub originally_purchased_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub originally_purchased_at: crate::Timestamp,
         ///When the access level was last purchased.
-        pub purchased_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub purchased_at: crate::Timestamp,
         ///When auto-renewal was turned off; `null` again if the user reactivates.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub renewal_cancelled_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub renewal_cancelled_at: ::std::option::Option<crate::Timestamp>,
         ///When the access level becomes active; may be in the future.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub starts_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub starts_at: ::std::option::Option<crate::Timestamp>,
         ///The store of the purchase, e.g. `app_store`, `play_store`, `stripe` or a custom store's name.
         pub store: ::std::string::String,
         ///The Google Play base plan ID or the Stripe price ID; `null` (or empty) elsewhere.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub store_base_plan_id: ::std::option::Option<::std::string::String>,
         ///The ID of the first transaction of a chain of renewals; equals `store_transaction_id` without renewals.
         pub store_original_transaction_id: ::std::string::String,
@@ -249,11 +240,10 @@ pub mod types {
         ///Adapty's ID of the purchase (a UUID); use it to process each purchase once.
         pub purchase_id: ::std::string::String,
         ///When the product was purchased.
-        pub purchased_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub purchased_at: crate::Timestamp,
         ///The store of the purchase, e.g. `app_store`, `play_store`, `stripe` or a custom store's name.
         pub store: ::std::string::String,
         ///The Google Play base plan ID or the Stripe price ID; `null` (or empty) elsewhere.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub store_base_plan_id: ::std::option::Option<::std::string::String>,
         ///The original transaction's ID in its store.
         pub store_original_transaction_id: ::std::string::String,
@@ -267,14 +257,23 @@ pub mod types {
             Default::default()
         }
     }
-    ///The offer applied to the purchase, if any.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    ///The offer applied to a purchase, in either of the two shapes Adapty sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Offer {
-        pub offer_category: crate::v1::OfferCategory,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<crate::v1::OfferCategory>,
+        ///The offer's ID in its store.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub offer_category: ::std::option::Option<crate::v1::OfferCategory>,
         ///The offer's ID in its store.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offer_id: ::std::option::Option<::std::string::String>,
-        pub offer_type: crate::v1::OfferType,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub offer_type: ::std::option::Option<crate::v1::OfferType>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<crate::v1::OfferType>,
     }
     impl Offer {
         pub fn builder() -> builder::Offer {
@@ -315,7 +314,7 @@ pub mod types {
         pub birthday: ::std::option::Option<::chrono::naive::NaiveDate>,
         ///When the profile was created (usually the installation date). Extended response only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub created_at: ::std::option::Option<crate::Timestamp>,
         ///The profile's custom attributes.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub custom_attributes: ::std::option::Option<::std::vec::Vec<CustomAttribute>>,
@@ -443,34 +442,26 @@ Adapty takes the country from the IP address of the request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Subscription {
         ///When the store failed to charge.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub billing_issue_detected_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub billing_issue_detected_at: ::std::option::Option<crate::Timestamp>,
+        ///Why the subscription was cancelled; `null` while it is not.
         pub cancellation_reason: ::std::option::Option<crate::v1::CancellationReason>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub environment: ::std::option::Option<crate::v1::Environment>,
         ///When the subscription expires; `null` for lifetime.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub expires_at: ::std::option::Option<crate::Timestamp>,
         ///Whether the subscription is in its billing grace period.
         pub is_in_grace_period: bool,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offer: ::std::option::Option<Offer>,
+        ///The offer applied to the purchase; `null` when there was none.
+        pub offer: ::std::option::Option<crate::v1::types::Offer>,
         ///When the first purchase of the chain of renewals was made.
-        pub originally_purchased_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub originally_purchased_at: crate::Timestamp,
         ///When the subscription was last purchased or renewed.
-        pub purchased_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub purchased_at: crate::Timestamp,
         ///When auto-renewal was turned off.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub renewal_cancelled_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub renewal_cancelled_at: ::std::option::Option<crate::Timestamp>,
         ///The store of the purchase, e.g. `app_store`, `play_store`, `stripe` or a custom store's name.
         pub store: ::std::string::String,
         ///The Google Play base plan ID or the Stripe price ID; `null` (or empty) elsewhere.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub store_base_plan_id: ::std::option::Option<::std::string::String>,
         ///The ID of the first transaction of a chain of renewals.
         pub store_original_transaction_id: ::std::string::String,
@@ -493,7 +484,7 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             billing_issue_detected_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             cancellation_reason: ::std::result::Result<
@@ -505,28 +496,25 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             expires_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             is_in_grace_period: ::std::result::Result<bool, ::std::string::String>,
             offer: ::std::result::Result<
-                ::std::option::Option<super::Offer>,
+                ::std::option::Option<crate::v1::types::Offer>,
                 ::std::string::String,
             >,
             originally_purchased_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
+                crate::Timestamp,
                 ::std::string::String,
             >,
-            purchased_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
+            purchased_at: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             renewal_cancelled_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             starts_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             store: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -553,22 +541,30 @@ Adapty takes the country from the IP address of the request.
                     access_level_id: Err(
                         "no value supplied for access_level_id".to_string(),
                     ),
-                    billing_issue_detected_at: Ok(Default::default()),
-                    cancellation_reason: Ok(Default::default()),
+                    billing_issue_detected_at: Err(
+                        "no value supplied for billing_issue_detected_at".to_string(),
+                    ),
+                    cancellation_reason: Err(
+                        "no value supplied for cancellation_reason".to_string(),
+                    ),
                     environment: Ok(Default::default()),
-                    expires_at: Ok(Default::default()),
+                    expires_at: Err("no value supplied for expires_at".to_string()),
                     is_in_grace_period: Err(
                         "no value supplied for is_in_grace_period".to_string(),
                     ),
-                    offer: Ok(Default::default()),
+                    offer: Err("no value supplied for offer".to_string()),
                     originally_purchased_at: Err(
                         "no value supplied for originally_purchased_at".to_string(),
                     ),
                     purchased_at: Err("no value supplied for purchased_at".to_string()),
-                    renewal_cancelled_at: Ok(Default::default()),
-                    starts_at: Ok(Default::default()),
+                    renewal_cancelled_at: Err(
+                        "no value supplied for renewal_cancelled_at".to_string(),
+                    ),
+                    starts_at: Err("no value supplied for starts_at".to_string()),
                     store: Err("no value supplied for store".to_string()),
-                    store_base_plan_id: Ok(Default::default()),
+                    store_base_plan_id: Err(
+                        "no value supplied for store_base_plan_id".to_string(),
+                    ),
                     store_original_transaction_id: Err(
                         "no value supplied for store_original_transaction_id".to_string(),
                     ),
@@ -598,9 +594,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn billing_issue_detected_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.billing_issue_detected_at = value
@@ -644,9 +638,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
@@ -672,7 +664,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn offer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Offer>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::types::Offer>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.offer = value
@@ -684,7 +678,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn originally_purchased_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.originally_purchased_at = value
@@ -698,7 +692,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn purchased_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.purchased_at = value
@@ -710,9 +704,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn renewal_cancelled_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.renewal_cancelled_at = value
@@ -726,9 +718,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn starts_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.starts_at = value
@@ -1416,10 +1406,7 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
                 ::std::string::String,
             >,
-            purchased_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
+            purchased_at: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             store: ::std::result::Result<::std::string::String, ::std::string::String>,
             store_base_plan_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1449,7 +1436,9 @@ Adapty takes the country from the IP address of the request.
                     purchase_id: Err("no value supplied for purchase_id".to_string()),
                     purchased_at: Err("no value supplied for purchased_at".to_string()),
                     store: Err("no value supplied for store".to_string()),
-                    store_base_plan_id: Ok(Default::default()),
+                    store_base_plan_id: Err(
+                        "no value supplied for store_base_plan_id".to_string(),
+                    ),
                     store_original_transaction_id: Err(
                         "no value supplied for store_original_transaction_id".to_string(),
                     ),
@@ -1515,7 +1504,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn purchased_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.purchased_at = value
@@ -1633,8 +1622,16 @@ Adapty takes the country from the IP address of the request.
         }
         #[derive(Clone, Debug)]
         pub struct Offer {
+            category: ::std::result::Result<
+                ::std::option::Option<crate::v1::OfferCategory>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             offer_category: ::std::result::Result<
-                crate::v1::OfferCategory,
+                ::std::option::Option<crate::v1::OfferCategory>,
                 ::std::string::String,
             >,
             offer_id: ::std::result::Result<
@@ -1642,25 +1639,56 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             offer_type: ::std::result::Result<
-                crate::v1::OfferType,
+                ::std::option::Option<crate::v1::OfferType>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<crate::v1::OfferType>,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for Offer {
             fn default() -> Self {
                 Self {
-                    offer_category: Err(
-                        "no value supplied for offer_category".to_string(),
-                    ),
+                    category: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    offer_category: Ok(Default::default()),
                     offer_id: Ok(Default::default()),
-                    offer_type: Err("no value supplied for offer_type".to_string()),
+                    offer_type: Ok(Default::default()),
+                    type_: Ok(Default::default()),
                 }
             }
         }
         impl Offer {
+            pub fn category<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::OfferCategory>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
             pub fn offer_category<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::v1::OfferCategory>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::OfferCategory>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.offer_category = value
@@ -1686,13 +1714,25 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn offer_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::v1::OfferType>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::v1::OfferType>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offer_type = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for offer_type: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::v1::OfferType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
                     });
                 self
             }
@@ -1703,18 +1743,24 @@ Adapty takes the country from the IP address of the request.
                 value: Offer,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    category: value.category?,
+                    id: value.id?,
                     offer_category: value.offer_category?,
                     offer_id: value.offer_id?,
                     offer_type: value.offer_type?,
+                    type_: value.type_?,
                 })
             }
         }
         impl ::std::convert::From<super::Offer> for Offer {
             fn from(value: super::Offer) -> Self {
                 Self {
+                    category: Ok(value.category),
+                    id: Ok(value.id),
                     offer_category: Ok(value.offer_category),
                     offer_id: Ok(value.offer_id),
                     offer_type: Ok(value.offer_type),
+                    type_: Ok(value.type_),
                 }
             }
         }
@@ -1758,7 +1804,7 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             custom_attributes: ::std::result::Result<
@@ -2016,9 +2062,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -2675,7 +2719,7 @@ Adapty takes the country from the IP address of the request.
         #[derive(Clone, Debug)]
         pub struct Subscription {
             billing_issue_detected_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             cancellation_reason: ::std::result::Result<
@@ -2687,24 +2731,21 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             expires_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             is_in_grace_period: ::std::result::Result<bool, ::std::string::String>,
             offer: ::std::result::Result<
-                ::std::option::Option<super::Offer>,
+                ::std::option::Option<crate::v1::types::Offer>,
                 ::std::string::String,
             >,
             originally_purchased_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
+                crate::Timestamp,
                 ::std::string::String,
             >,
-            purchased_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
-            >,
+            purchased_at: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             renewal_cancelled_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             store: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -2728,21 +2769,29 @@ Adapty takes the country from the IP address of the request.
         impl ::std::default::Default for Subscription {
             fn default() -> Self {
                 Self {
-                    billing_issue_detected_at: Ok(Default::default()),
-                    cancellation_reason: Ok(Default::default()),
+                    billing_issue_detected_at: Err(
+                        "no value supplied for billing_issue_detected_at".to_string(),
+                    ),
+                    cancellation_reason: Err(
+                        "no value supplied for cancellation_reason".to_string(),
+                    ),
                     environment: Ok(Default::default()),
-                    expires_at: Ok(Default::default()),
+                    expires_at: Err("no value supplied for expires_at".to_string()),
                     is_in_grace_period: Err(
                         "no value supplied for is_in_grace_period".to_string(),
                     ),
-                    offer: Ok(Default::default()),
+                    offer: Err("no value supplied for offer".to_string()),
                     originally_purchased_at: Err(
                         "no value supplied for originally_purchased_at".to_string(),
                     ),
                     purchased_at: Err("no value supplied for purchased_at".to_string()),
-                    renewal_cancelled_at: Ok(Default::default()),
+                    renewal_cancelled_at: Err(
+                        "no value supplied for renewal_cancelled_at".to_string(),
+                    ),
                     store: Err("no value supplied for store".to_string()),
-                    store_base_plan_id: Ok(Default::default()),
+                    store_base_plan_id: Err(
+                        "no value supplied for store_base_plan_id".to_string(),
+                    ),
                     store_original_transaction_id: Err(
                         "no value supplied for store_original_transaction_id".to_string(),
                     ),
@@ -2758,9 +2807,7 @@ Adapty takes the country from the IP address of the request.
         impl Subscription {
             pub fn billing_issue_detected_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.billing_issue_detected_at = value
@@ -2804,9 +2851,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
@@ -2832,7 +2877,9 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn offer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Offer>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::v1::types::Offer>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.offer = value
@@ -2844,7 +2891,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn originally_purchased_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.originally_purchased_at = value
@@ -2858,7 +2905,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn purchased_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.purchased_at = value
@@ -2870,9 +2917,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn renewal_cancelled_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.renewal_cancelled_at = value

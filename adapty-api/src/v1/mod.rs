@@ -25,6 +25,7 @@ pub use generated::types;
 mod custom_attribute;
 mod enums;
 mod nullable;
+mod offer;
 mod validate;
 pub use custom_attribute::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};
 pub use enums::{CancellationReason, Environment, Gender, OfferCategory, OfferType};
