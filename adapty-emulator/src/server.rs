@@ -347,9 +347,11 @@ fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiFailure> {
             StatusCode::BAD_REQUEST,
             "unsupported_media_type",
             Some(NON_FIELD_ERRORS),
-            vec![format!(
-                "Unsupported media type {essence:?} in request: send application/json."
-            )],
+            vec![if essence.is_empty() {
+                "No Content-Type in a request with a body: send application/json.".to_owned()
+            } else {
+                format!("Unsupported media type {essence:?} in request: send application/json.")
+            }],
         ))
     }
 }

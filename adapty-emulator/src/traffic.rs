@@ -18,11 +18,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody as _};
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use serde::Serialize;
 
 use crate::server::CONTROL_PREFIX;
@@ -30,7 +30,7 @@ use crate::server::CONTROL_PREFIX;
 /// The environment variable that turns recording on: a directory to write `*.jsonl` files into.
 pub const TRAFFIC_ENV: &str = "ADAPTY_EMULATOR_TRAFFIC";
 
-/// The largest body kept in a record; a larger one is recorded as cut (and fails validation).
+/// The largest body kept in a record; a larger one is recorded without its body.
 const MAX_RECORDED_BODY: usize = 4 * 1024 * 1024;
 
 /// Marks a response made by fault injection (a response extension).
@@ -106,19 +106,29 @@ pub(crate) async fn record(
         return response;
     }
     let (parts, body) = response.into_parts();
+    let fault = parts.extensions.get::<InjectedFault>().is_some();
+    // Only a body known to be whole and small is read here: recording must never change an answer
+    // (a streamed or cut body would). Every body the emulator builds is whole; anything else is
+    // recorded without its body, which the validator reports.
+    let small = body
+        .size_hint()
+        .exact()
+        .is_some_and(|len| len <= MAX_RECORDED_BODY as u64);
+    if !small {
+        recorder.write(&Record {
+            method: &method,
+            path: &path,
+            status: parts.status.as_u16(),
+            content_type: None,
+            body: "<not recorded: a streamed or large body>",
+            fault,
+        });
+        return Response::from_parts(parts, body);
+    }
     let bytes = match axum::body::to_bytes(body, MAX_RECORDED_BODY).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            recorder.write(&Record {
-                method: &method,
-                path: &path,
-                status: parts.status.as_u16(),
-                content_type: None,
-                body: "<body too large or unreadable to record>",
-                fault: parts.extensions.get::<InjectedFault>().is_some(),
-            });
-            return Response::from_parts(parts, Body::empty());
-        }
+        // A whole in-memory body cannot fail to read; if one ever does, the answer is an error.
+        Err(_) => return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     recorder.write(&Record {
         method: &method,
@@ -129,7 +139,7 @@ pub(crate) async fn record(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok()),
         body: &String::from_utf8_lossy(&bytes),
-        fault: parts.extensions.get::<InjectedFault>().is_some(),
+        fault,
     });
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -344,6 +344,24 @@ async fn bodies_that_are_not_a_profile_request_are_400s_naming_the_field() {
             .unwrap()
             .contains("unsupported_media_type")
     );
+
+    // A JSON body without any Content-Type: the API specs page requires the header.
+    let response = http
+        .post(format!(
+            "{}{}",
+            emulator.base_url(),
+            adapty_emulator::PROFILES_PATH
+        ))
+        .header(AUTH.0, AUTH.1)
+        .body(r#"{"first_name": "Jo"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("unsupported_media_type"), "{text}");
+    assert!(text.contains("No Content-Type"), "{text}");
+    assert_eq!(emulator.profile_count(), 1, "nothing was created");
 }
 
 #[tokio::test]
