@@ -332,9 +332,6 @@ impl Drop for RunningEmulator {
     }
 }
 
-#[cfg(test)]
-mod spec_tests;
-
 /// The README's examples, compiled as doc tests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -2,33 +2,18 @@
 //! that a bad value is answered with a 400 naming its field, and so that a field sent as `null`
 //! can be told from a field left out.
 
+use adapty_api::v1::facts;
+use adapty_api::v1::types::CustomAttributeInputKey;
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use crate::error::ApiFailure;
 
+// The spec's facts, generated from it (`adapty_api::v1::facts`); nothing here restates them.
 /// At most this many custom attributes per request and per profile (`maxItems` in the spec).
-pub(crate) const MAX_CUSTOM_ATTRIBUTES: usize = 30;
-/// The longest custom attribute key, in characters (`maxLength` in the spec).
-pub(crate) const MAX_KEY_CHARS: usize = 30;
-/// The longest custom attribute text value, in characters (`maxLength` in the spec).
-pub(crate) const MAX_VALUE_CHARS: usize = 30;
-/// The genders the spec's `Gender` enum admits.
-pub(crate) const GENDERS: [&str; 3] = ["m", "f", "o"];
-/// The nullable text fields of `InstallationMeta`, besides the required `device_id`.
-pub(crate) const INSTALLATION_TEXT_FIELDS: [&str; 11] = [
-    "device",
-    "locale",
-    "os",
-    "platform",
-    "timezone",
-    "user_agent",
-    "idfa",
-    "idfv",
-    "advertising_id",
-    "android_id",
-    "android_app_set_id",
-];
+pub(crate) const MAX_CUSTOM_ATTRIBUTES: usize = facts::PROFILE_REQUEST_CUSTOM_ATTRIBUTES_MAX_ITEMS;
+const MAX_KEY_CHARS: usize = facts::CUSTOM_ATTRIBUTE_INPUT_KEY_MAX_LENGTH;
+const MAX_VALUE_CHARS: usize = facts::CUSTOM_ATTRIBUTE_INPUT_VALUE_MAX_LENGTH;
 
 /// A field of an update: left out, sent as `null`, or sent with a value.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,6 +28,23 @@ pub(crate) enum Change<T> {
 }
 
 impl<T> Change<T> {
+    /// Applies the change to the value stored under `field` in `map`.
+    pub(crate) fn apply_to(
+        self,
+        map: &mut std::collections::BTreeMap<&'static str, T>,
+        field: &'static str,
+    ) {
+        match self {
+            Change::Keep => {}
+            Change::Clear => {
+                map.remove(field);
+            }
+            Change::Set(value) => {
+                map.insert(field, value);
+            }
+        }
+    }
+
     /// Applies the change to a stored optional value.
     pub(crate) fn apply(self, slot: &mut Option<T>) {
         match self {
@@ -64,22 +66,19 @@ pub(crate) enum AttributeValue {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct InstallationPatch {
     pub(crate) device_id: String,
-    /// `(field, change)` for each of [`INSTALLATION_TEXT_FIELDS`] that was sent.
+    /// `(field, change)` for each nullable text field of `InstallationMeta` that was sent.
     pub(crate) fields: Vec<(&'static str, Change<String>)>,
 }
 
 /// A checked `ProfileRequest`: what to change in a profile.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct ProfilePatch {
-    pub(crate) first_name: Change<String>,
-    pub(crate) last_name: Change<String>,
+    /// `(field, change)` for each nullable text field of `ProfileRequest` that was sent (the
+    /// spec's list: `facts::PROFILE_REQUEST_NULLABLE_TEXT`).
+    pub(crate) text: Vec<(&'static str, Change<String>)>,
     pub(crate) gender: Change<String>,
-    pub(crate) email: Change<String>,
-    pub(crate) phone_number: Change<String>,
     pub(crate) birthday: Change<NaiveDate>,
     pub(crate) ip_country: Change<String>,
-    pub(crate) store_country: Change<String>,
-    pub(crate) store: Change<String>,
     pub(crate) analytics_disabled: Change<bool>,
     /// In the order sent; `None` deletes the attribute (sent as `null` or `""`).
     pub(crate) custom_attributes: Vec<(String, Option<AttributeValue>)>,
@@ -121,20 +120,23 @@ pub(crate) fn profile_patch_from_object(
 ) -> Result<ProfilePatch, ApiFailure> {
     let mut problems = Problems::default();
     let mut patch = ProfilePatch {
-        first_name: nullable_text(object, "first_name", &mut problems),
-        last_name: nullable_text(object, "last_name", &mut problems),
-        email: nullable_text(object, "email", &mut problems),
-        phone_number: nullable_text(object, "phone_number", &mut problems),
-        store_country: nullable_text(object, "store_country", &mut problems),
-        store: nullable_text(object, "store", &mut problems),
+        text: nullable_texts(
+            object,
+            facts::PROFILE_REQUEST_NULLABLE_TEXT,
+            "",
+            &mut problems,
+        ),
         ip_country: required_text(object, "ip_country", &mut problems),
         ..ProfilePatch::default()
     };
     patch.gender = match nullable_text(object, "gender", &mut problems) {
-        Change::Set(g) if !GENDERS.contains(&g.as_str()) => {
+        Change::Set(g) if !facts::GENDER_VALUES.contains(&g.as_str()) => {
             problems.add(
                 "gender",
-                format!("\"{g}\" is not a valid choice; use one of m, f, o."),
+                format!(
+                    "\"{g}\" is not a valid choice; use one of {}.",
+                    facts::GENDER_VALUES.join(", ")
+                ),
             );
             Change::Keep
         }
@@ -190,6 +192,25 @@ fn nullable_text(
     problems: &mut Problems,
 ) -> Change<String> {
     nullable_text_at(object, field, field, problems)
+}
+
+/// The changes to each of `fields` (nullable text) that `object` sends; problems are reported under
+/// `prefix` + the field's name.
+fn nullable_texts(
+    object: &Map<String, Value>,
+    fields: &'static [&'static str],
+    prefix: &str,
+    problems: &mut Problems,
+) -> Vec<(&'static str, Change<String>)> {
+    fields
+        .iter()
+        .filter_map(|&field| {
+            match nullable_text_at(object, field, &format!("{prefix}{field}"), problems) {
+                Change::Keep => None,
+                change => Some((field, change)),
+            }
+        })
+        .collect()
 }
 
 /// A nullable string `field` of `object`; a problem is reported under `source` (the field's path
@@ -357,20 +378,21 @@ fn custom_attributes(
     out
 }
 
-/// Why a custom attribute key is refused, if it is.
+/// Why a custom attribute key is refused, if it is. The rule is the spec's, through the client's
+/// generated `CustomAttributeInputKey` (length and pattern).
 fn key_problem(key: &str) -> Option<String> {
     let chars = key.chars().count();
-    if chars == 0 {
-        Some("is empty".to_owned())
-    } else if chars > MAX_KEY_CHARS {
-        Some(format!(
+    if chars > MAX_KEY_CHARS {
+        return Some(format!(
             "has {chars} characters; at most {MAX_KEY_CHARS} are allowed"
-        ))
-    } else {
-        key.chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-            .map(|c| format!("holds {c:?}; only letters, digits, '-', '.' and '_' are allowed"))
+        ));
     }
+    CustomAttributeInputKey::try_from(key).err().map(|_| {
+        format!(
+            "does not match {}: use letters, digits, '-', '.' or '_'",
+            facts::CUSTOM_ATTRIBUTE_INPUT_KEY_PATTERN
+        )
+    })
 }
 
 fn installation_meta(value: &Value, problems: &mut Problems) -> Option<InstallationPatch> {
@@ -395,14 +417,12 @@ fn installation_meta(value: &Value, problems: &mut Problems) -> Option<Installat
             None
         }
     };
-    let mut fields = Vec::new();
-    for field in INSTALLATION_TEXT_FIELDS {
-        let source = format!("installation_meta.{field}");
-        match nullable_text_at(meta, field, &source, problems) {
-            Change::Keep => {}
-            change => fields.push((field, change)),
-        }
-    }
+    let fields = nullable_texts(
+        meta,
+        facts::INSTALLATION_META_NULLABLE_TEXT,
+        "installation_meta.",
+        problems,
+    );
     device_id.map(|device_id| InstallationPatch { device_id, fields })
 }
 
@@ -432,9 +452,53 @@ mod tests {
     #[test]
     fn null_and_absent_fields_differ() {
         let patch = parse_profile_request(br#"{"first_name": null, "email": "a@b.c"}"#).unwrap();
-        assert_eq!(patch.first_name, Change::Clear);
-        assert_eq!(patch.email, Change::Set("a@b.c".into()));
-        assert_eq!(patch.last_name, Change::Keep);
+        // Only the fields sent are changed; `last_name` is left out, so it is kept.
+        assert_eq!(
+            patch.text,
+            [
+                ("first_name", Change::Clear),
+                ("email", Change::Set("a@b.c".into()))
+            ]
+        );
+    }
+
+    /// Every nullable text field the spec lists (request and device) is left, cleared or set,
+    /// and a value of another type is refused naming it: the list comes from the spec's facts, so
+    /// a field added there is covered here without an edit.
+    #[test]
+    fn every_nullable_text_field_of_the_spec_can_be_left_cleared_or_set() {
+        let cases = facts::PROFILE_REQUEST_NULLABLE_TEXT
+            .iter()
+            .map(|&f| (f, format!("{{\"{f}\": VALUE}}"), f.to_owned()))
+            .chain(facts::INSTALLATION_META_NULLABLE_TEXT.iter().map(|&f| {
+                (
+                    f,
+                    format!("{{\"installation_meta\": {{\"device_id\": \"d\", \"{f}\": VALUE}}}}"),
+                    format!("installation_meta.{f}"),
+                )
+            }));
+        for (field, template, source) in cases {
+            let changes = |value: &str| {
+                let patch = parse_profile_request(template.replace("VALUE", value).as_bytes())
+                    .unwrap_or_else(|e| panic!("{source} = {value}: {}", e.describe()));
+                patch
+                    .text
+                    .into_iter()
+                    .chain(patch.installation_meta.into_iter().flat_map(|m| m.fields))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(changes("null"), [(field, Change::Clear)], "{source}");
+            assert_eq!(
+                changes("\"x\""),
+                [(field, Change::Set("x".to_owned()))],
+                "{source}"
+            );
+            assert_eq!(
+                sources(&template.replace("VALUE", "5")),
+                std::slice::from_ref(&source),
+                "{source}"
+            );
+        }
     }
 
     #[test]

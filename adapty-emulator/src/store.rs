@@ -2,11 +2,12 @@
 //! lock once and does all of its reads and writes under it, so concurrent requests see each other's
 //! changes whole and no update is lost.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
+use adapty_api::v1::facts;
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -21,19 +22,15 @@ pub(crate) struct Profile {
     pub(crate) profile_id: Uuid,
     pub(crate) customer_user_id: Option<String>,
     pub(crate) total_revenue_usd: f64,
-    first_name: Option<String>,
-    last_name: Option<String>,
+    /// The request's nullable text fields (`facts::PROFILE_REQUEST_NULLABLE_TEXT`), by name.
+    text: BTreeMap<&'static str, String>,
     gender: Option<String>,
-    email: Option<String>,
-    phone_number: Option<String>,
     birthday: Option<NaiveDate>,
     ip_country: Option<String>,
-    store_country: Option<String>,
-    store: Option<String>,
     analytics_disabled: Option<bool>,
     device_id: Option<String>,
     /// The device's nullable text fields (`installation_meta`), by name.
-    device: HashMap<&'static str, String>,
+    device: BTreeMap<&'static str, String>,
     /// In the order they were first set.
     custom_attributes: Vec<(String, AttributeValue)>,
     /// Seeded purchases, as checked by [`crate::purchases::checked`] and served.
@@ -49,18 +46,13 @@ impl Profile {
             profile_id,
             customer_user_id,
             total_revenue_usd: 0.0,
-            first_name: None,
-            last_name: None,
+            text: BTreeMap::new(),
             gender: None,
-            email: None,
-            phone_number: None,
             birthday: None,
             ip_country: None,
-            store_country: None,
-            store: None,
             analytics_disabled: None,
             device_id: None,
-            device: HashMap::new(),
+            device: BTreeMap::new(),
             custom_attributes: Vec::new(),
             access_levels: Vec::new(),
             subscriptions: Vec::new(),
@@ -94,24 +86,17 @@ impl Profile {
             )]));
         }
         self.custom_attributes = attributes;
-        patch.first_name.apply(&mut self.first_name);
-        patch.last_name.apply(&mut self.last_name);
+        for (field, change) in patch.text {
+            change.apply_to(&mut self.text, field);
+        }
         patch.gender.apply(&mut self.gender);
-        patch.email.apply(&mut self.email);
-        patch.phone_number.apply(&mut self.phone_number);
         patch.birthday.apply(&mut self.birthday);
         patch.ip_country.apply(&mut self.ip_country);
-        patch.store_country.apply(&mut self.store_country);
-        patch.store.apply(&mut self.store);
         patch.analytics_disabled.apply(&mut self.analytics_disabled);
         if let Some(meta) = patch.installation_meta {
             self.device_id = Some(meta.device_id);
             for (field, change) in meta.fields {
-                let mut slot = self.device.remove(field);
-                change.apply(&mut slot);
-                if let Some(value) = slot {
-                    self.device.insert(field, value);
-                }
+                change.apply_to(&mut self.device, field);
             }
         }
         Ok(())
@@ -139,8 +124,8 @@ impl Profile {
         (
             &self.gender,
             &self.birthday,
-            &self.store_country,
-            &self.store,
+            self.text.get("store_country"),
+            self.text.get("store"),
         )
             .hash(&mut hasher);
         format!("{:016x}", hasher.finish())
@@ -196,18 +181,22 @@ impl Serialize for ProfileView<'_> {
         map.serialize_entry("access_levels", &p.access_levels)?;
         map.serialize_entry("subscriptions", &p.subscriptions)?;
         map.serialize_entry("non_subscriptions", &p.non_subscriptions)?;
-        map.serialize_entry("first_name", &p.first_name)?;
-        map.serialize_entry("last_name", &p.last_name)?;
+        // The optional "extended" fields of the spec's `Profile` that the emulator knows: those
+        // named like a stored request field (text, gender, birthday, device fields).
+        for &field in facts::PROFILE_PROPERTIES {
+            if let Some(value) = p.text.get(field).or_else(|| p.device.get(field)) {
+                map.serialize_entry(field, value)?;
+            } else if facts::PROFILE_REQUEST_NULLABLE_TEXT.contains(&field)
+                || facts::INSTALLATION_META_NULLABLE_TEXT.contains(&field)
+            {
+                map.serialize_entry(field, &())?;
+            }
+        }
         map.serialize_entry("gender", &p.gender)?;
-        map.serialize_entry("email", &p.email)?;
-        map.serialize_entry("phone_number", &p.phone_number)?;
         map.serialize_entry(
             "birthday",
             &p.birthday.map(|d| d.format("%Y-%m-%d").to_string()),
         )?;
-        for field in ["idfa", "idfv", "advertising_id"] {
-            map.serialize_entry(field, &p.device.get(field))?;
-        }
         map.end()
     }
 }

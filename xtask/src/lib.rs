@@ -27,6 +27,8 @@ pub struct Target {
     /// The summary of the generated module's public API (see [`api_summary`]), relative to the
     /// workspace root: the readable diff of a spec change.
     pub api: &'static str,
+    /// The facts module (see [`facts`]), relative to the workspace root.
+    pub facts: &'static str,
     /// Generated types replaced by hand-written ones: (schema name, Rust path). Each replacement
     /// says in its own file why the generated type would not do.
     pub replacements: &'static [(&'static str, &'static str)],
@@ -37,6 +39,7 @@ pub const TARGETS: &[Target] = &[Target {
     spec: "openapi/adapty-server-side-api-v1.yaml",
     output: "adapty-api/src/v1/generated.rs",
     api: "adapty-api/api/v1.txt",
+    facts: "adapty-api/src/v1/facts.rs",
     replacements: &[
         // The identity header: checked by the hand-written `CustomerUserId` before any request.
         ("CustomerUserId", "::std::string::String"),
@@ -97,6 +100,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 pub mod api_summary;
+pub mod facts;
 
 /// What one target generates: the module and the summary of its public API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +109,8 @@ pub struct Generated {
     pub code: String,
     /// The public API summary (`Target::api`).
     pub api: String,
+    /// The facts module (`Target::facts`).
+    pub facts: String,
 }
 
 /// Generates the Rust source for `target` from its spec under `root`, and its API summary.
@@ -166,6 +172,7 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
     Ok(Generated {
         code: out,
         api: api_summary::summarize(target.spec, &file),
+        facts: facts::generate(target.spec, &text)?,
     })
 }
 
@@ -251,8 +258,12 @@ pub struct Stale {
 }
 
 /// Each file a target writes, with its fresh content.
-fn files(target: &Target, generated: Generated) -> [(&'static str, String); 2] {
-    [(target.output, generated.code), (target.api, generated.api)]
+fn files(target: &Target, generated: Generated) -> [(&'static str, String); 3] {
+    [
+        (target.output, generated.code),
+        (target.api, generated.api),
+        (target.facts, generated.facts),
+    ]
 }
 
 /// Regenerates every target in memory and reports the committed files that differ.
@@ -320,6 +331,7 @@ mod tests {
         spec: "openapi/broken.yaml",
         output: "out.rs",
         api: "out.txt",
+        facts: "facts.rs",
         replacements: &[],
     };
 

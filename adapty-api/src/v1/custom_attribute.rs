@@ -9,6 +9,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
+use crate::v1::facts;
 use crate::v1::types::CustomAttributeInput;
 
 /// A custom attribute to send: `key` must be 1 to 30 letters, digits, `-`, `.` or `_`.
@@ -25,14 +26,19 @@ pub fn custom_attribute(key: &str, value: AttributeValue) -> Result<CustomAttrib
     let key = key.try_into().map_err(|e| {
         Error::invalid_input(
             "custom_attributes.key",
-            format!("{key:?}: {e}; use 1 to 30 letters, digits, `-`, `.` or `_`"),
+            format!(
+                "{key:?}: {e}; use {} to {} characters matching {}",
+                facts::CUSTOM_ATTRIBUTE_INPUT_KEY_MIN_LENGTH,
+                facts::CUSTOM_ATTRIBUTE_INPUT_KEY_MAX_LENGTH,
+                facts::CUSTOM_ATTRIBUTE_INPUT_KEY_PATTERN
+            ),
         )
     })?;
     Ok(CustomAttributeInput { key, value })
 }
 
-/// The longest text value v1 accepts, in characters.
-pub const MAX_TEXT_CHARS: usize = 30;
+/// The longest text value v1 accepts, in characters (the spec's `maxLength`).
+pub const MAX_TEXT_CHARS: usize = facts::CUSTOM_ATTRIBUTE_INPUT_VALUE_MAX_LENGTH;
 
 /// A custom attribute value to send: text of at most [`MAX_TEXT_CHARS`] characters, a finite
 /// number, or [`AttributeValue::delete`], which removes the attribute (sent as `null`).

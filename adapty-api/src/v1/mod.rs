@@ -22,6 +22,11 @@ pub mod generated;
 
 pub use generated::types;
 
+/// Facts of the v1 spec (limits, patterns, enum values, field lists), generated from it: the
+/// values the hand-written validators check against.
+#[rustfmt::skip]
+pub mod facts;
+
 mod custom_attribute;
 mod enums;
 mod nullable;

@@ -14,8 +14,9 @@ use crate::Error;
 use crate::v1::types::ProfileRequest;
 use crate::v1::{Gender, Nullable};
 
-/// The most custom attributes one profile request may carry.
-pub const MAX_CUSTOM_ATTRIBUTES: usize = 30;
+/// The most custom attributes one profile request may carry (the spec's `maxItems`).
+pub const MAX_CUSTOM_ATTRIBUTES: usize =
+    crate::v1::facts::PROFILE_REQUEST_CUSTOM_ATTRIBUTES_MAX_ITEMS;
 
 /// Checks `request` against the documented limits; the error names the field at fault.
 pub(crate) fn profile_request(request: &ProfileRequest) -> Result<(), Error> {
