@@ -61,7 +61,7 @@ pub use error::{ApiError, DecodeError, Error, FieldError, TimeoutError};
 pub use response::{Response, TimeoutKind};
 pub use retry::RetryPolicy;
 pub use selector::{CustomerUserId, ProfileSelector};
-pub use timestamp::{Timestamp, TimestampError};
+pub use timestamp::{TIMESTAMP_PATTERN, Timestamp, TimestampError};
 
 /// The `reqwest` this crate is built on; a client passed to
 /// [`ClientBuilder::http_client`] must come from it.

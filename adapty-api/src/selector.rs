@@ -100,6 +100,22 @@ impl CustomerUserId {
     }
 }
 
+/// The spec's `CustomerUserId`: non-empty printable ASCII with no surrounding spaces, the rule
+/// [`CustomerUserId::new`] checks.
+impl schemars::JsonSchema for CustomerUserId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CustomerUserId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "pattern": "^[!-~]([ -~]*[!-~])?$"
+        })
+    }
+}
+
 impl std::fmt::Display for CustomerUserId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -125,6 +141,23 @@ impl TryFrom<&str> for CustomerUserId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `CustomerUserId::new` accepts exactly what its JSON Schema (the spec's) admits.
+    #[test]
+    fn the_check_and_the_schema_agree() {
+        let schema = schemars::schema_for!(CustomerUserId);
+        let pattern = schema.get("pattern").and_then(|p| p.as_str()).unwrap();
+        let pattern = regress::Regex::new(pattern).unwrap();
+        for probe in [
+            "user-42", "a", "a b", " a", "a ", "", " ", "é", "a\tb", "~!", "a\u{7f}", "x y z",
+        ] {
+            assert_eq!(
+                CustomerUserId::new(probe).is_ok(),
+                pattern.find(probe).is_some(),
+                "{probe:?}"
+            );
+        }
+    }
 
     #[test]
     fn accepts_ordinary_ids() -> Result<(), Error> {

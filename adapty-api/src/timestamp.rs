@@ -33,6 +33,21 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(DateTime<Utc>);
 
+/// The forms [`Timestamp`] reads, as a regular expression (the spec's `Timestamp` pattern: a test
+/// compares the two): ISO 8601 with optional fractional seconds and a `Z`, `+HH:MM` or `+HHMM`
+/// offset.
+pub const TIMESTAMP_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})$";
+
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": TIMESTAMP_PATTERN })
+    }
+}
+
 impl Timestamp {
     /// The instant as a chrono value.
     pub fn as_datetime(&self) -> DateTime<Utc> {
@@ -144,6 +159,27 @@ mod tests {
             let read: Timestamp = form.parse().unwrap();
             let again: Timestamp = read.to_string().parse().unwrap();
             assert_eq!(read, again, "{form}");
+        }
+    }
+
+    /// Every form the pattern admits reads (the pattern is what the spec promises).
+    #[test]
+    fn what_the_pattern_admits_reads() {
+        let pattern = regress::Regex::new(TIMESTAMP_PATTERN).unwrap();
+        for form in [
+            "2022-10-12T09:42:50.000000+0000",
+            "2022-10-12T09:42:50+0000",
+            "2022-10-12T09:42:50+00:00",
+            "2022-10-12T09:42:50Z",
+            "2022-10-12T09:42:50.5Z",
+            "2022-10-12T09:42:50.123456789-05:30",
+            "2022-10-12T09:42:50-0530",
+        ] {
+            assert!(pattern.find(form).is_some(), "{form} should match");
+            assert!(form.parse::<Timestamp>().is_ok(), "{form} should read");
+        }
+        for not in ["2022-10-12T09:42:50", "2022-10-12 09:42:50Z", "2022-10-12"] {
+            assert!(pattern.find(not).is_none(), "{not} should not match");
         }
     }
 

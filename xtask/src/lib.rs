@@ -131,6 +131,8 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
         // Ordered maps keep serialization (and snapshots) stable.
         .with_map_type("::std::collections::BTreeMap")
         .with_derive("PartialEq")
+        // Every type states its JSON Schema; a test compares it with the spec's.
+        .with_derive("schemars::JsonSchema")
         // The hand-written `ClientConfig` (API key, user agent) rides inside every generated
         // client; the hooks in adapty-api/src/hooks.rs read it to authenticate each request.
         .with_inner_type(quote_path(INNER_TYPE)?);
@@ -172,7 +174,7 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
     Ok(Generated {
         code: out,
         api: api_summary::summarize(target.spec, &file),
-        facts: facts::generate(target.spec, &text)?,
+        facts: facts::generate(target.spec, &text, target.replacements)?,
     })
 }
 

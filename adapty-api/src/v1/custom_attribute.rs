@@ -197,6 +197,25 @@ impl<'de> Deserialize<'de> for AttributeValue {
     }
 }
 
+/// Text of at most [`MAX_TEXT_CHARS`] characters, a number, a boolean or `null` (delete), as the
+/// spec's `CustomAttributeInputValue`. A boolean read is kept as the number 1 or 0.
+impl schemars::JsonSchema for AttributeValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AttributeValue".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "oneOf": [
+                { "type": "string", "maxLength": MAX_TEXT_CHARS },
+                { "type": "number" },
+                { "type": "boolean" },
+                { "type": "null" }
+            ]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,6 +107,18 @@ macro_rules! open_enum {
                 Ok(Self::parse(value))
             }
         }
+
+        /// The values the spec documents. Reading also keeps any other string, as
+        /// `Unrecognized`.
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "enum": Self::KNOWN })
+            }
+        }
     };
 }
 

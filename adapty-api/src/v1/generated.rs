@@ -9,7 +9,14 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///An access level of the profile and the purchase that gives it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct AccessLevel {
         ///The access level's ID, as configured in the dashboard (e.g. `premium`).
         pub access_level_id: ::std::string::String,
@@ -50,7 +57,14 @@ pub mod types {
         }
     }
     ///One custom attribute of a profile.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct CustomAttribute {
         ///The attribute's key.
         pub key: ::std::string::String,
@@ -62,7 +76,14 @@ pub mod types {
         }
     }
     ///One custom attribute to set, or to delete with a `null` value.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct CustomAttributeInput {
         ///At most 30 letters, digits, dashes, dots or underscores.
         pub key: CustomAttributeInputKey,
@@ -74,7 +95,17 @@ pub mod types {
         }
     }
     ///At most 30 letters, digits, dashes, dots or underscores.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
     #[serde(transparent)]
     pub struct CustomAttributeInputKey(::std::string::String);
     impl ::std::ops::Deref for CustomAttributeInputKey {
@@ -136,7 +167,14 @@ pub mod types {
         }
     }
     ///A custom attribute's value, a string or a number.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     #[serde(untagged)]
     pub enum CustomAttributeValue {
         String(::std::string::String),
@@ -156,7 +194,14 @@ pub mod types {
         }
     }
     ///The messages about one field of the request.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ErrorDetail {
         ///The messages.
         pub errors: ::std::vec::Vec<::std::string::String>,
@@ -170,7 +215,14 @@ pub mod types {
         }
     }
     ///The body of every documented error (400, 401, 404).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ErrorResponse {
         ///A short name of the error, e.g. `not_authenticated` or `not_found`.
         pub error_code: ::std::string::String,
@@ -185,7 +237,14 @@ pub mod types {
         }
     }
     ///The device the end user runs the app on.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct InstallationMeta {
         ///Google's Android advertising ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -229,7 +288,14 @@ pub mod types {
         }
     }
     ///A one-time purchase (consumable or unlock) of the profile.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct NonSubscription {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub environment: ::std::option::Option<crate::v1::Environment>,
@@ -258,7 +324,15 @@ pub mod types {
         }
     }
     ///The offer applied to a purchase, in either of the two shapes Adapty sends.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct Offer {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category: ::std::option::Option<crate::v1::OfferCategory>,
@@ -281,7 +355,14 @@ pub mod types {
         }
     }
     ///An end user of your app, with what they bought.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct Profile {
         ///The profile's access levels; `null` or empty when it has none.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -379,7 +460,15 @@ pub mod types {
     /**Attributes of a profile to create or update. Every attribute is optional; on update the
 ones left out keep their value.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ProfileRequest {
         /**`true` opts the end user out of external analytics: no events are sent to
 integrations, and the advertising identifiers may be cleared.
@@ -429,7 +518,14 @@ Adapty takes the country from the IP address of the request.
         }
     }
     ///The body of every successful profile response.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ProfileResponse {
         pub data: Profile,
     }
@@ -439,7 +535,14 @@ Adapty takes the country from the IP address of the request.
         }
     }
     ///A subscription the profile bought.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct Subscription {
         ///When the store failed to charge.
         pub billing_issue_detected_at: ::std::option::Option<crate::Timestamp>,

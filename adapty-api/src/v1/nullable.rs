@@ -98,6 +98,18 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
     }
 }
 
+/// `T` or `null`, as the spec's clearable fields (`oneOf` the value and `null`).
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Nullable<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Nullable_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let value = generator.subschema_for::<T>();
+        schemars::json_schema!({ "oneOf": [value, { "type": "null" }] })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
