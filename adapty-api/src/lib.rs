@@ -45,6 +45,7 @@ mod auth;
 mod config;
 mod error;
 mod hooks;
+mod open_enum;
 mod response;
 mod retry;
 mod selector;

@@ -29,6 +29,11 @@ pub struct Target {
     pub api: &'static str,
     /// The facts module (see [`facts`]), relative to the workspace root.
     pub facts: &'static str,
+    /// The open enums module (see [`enums`]), relative to the workspace root.
+    pub enums: &'static str,
+    /// The Rust module the open enums are reachable from (every enum schema is replaced by
+    /// `<module>::<Schema>`).
+    pub module: &'static str,
     /// Generated types replaced by hand-written ones: (schema name, Rust path). Each replacement
     /// says in its own file why the generated type would not do.
     pub replacements: &'static [(&'static str, &'static str)],
@@ -40,6 +45,8 @@ pub const TARGETS: &[Target] = &[Target {
     output: "adapty-api/src/v1/generated.rs",
     api: "adapty-api/api/v1.txt",
     facts: "adapty-api/src/v1/facts.rs",
+    enums: "adapty-api/src/v1/enums.rs",
+    module: "crate::v1",
     replacements: &[
         // The identity header: checked by the hand-written `CustomerUserId` before any request.
         ("CustomerUserId", "::std::string::String"),
@@ -71,12 +78,7 @@ pub const TARGETS: &[Target] = &[Target {
         ("NullValue", "()"),
         // Adapty's datetimes (`+0000` offsets included): read in every documented form.
         ("Timestamp", "crate::Timestamp"),
-        // Open enums: a value the spec does not list decodes as `Unrecognized(..)`.
-        ("Gender", "crate::v1::Gender"),
-        ("OfferCategory", "crate::v1::OfferCategory"),
-        ("OfferType", "crate::v1::OfferType"),
-        ("Environment", "crate::v1::Environment"),
-        ("CancellationReason", "crate::v1::CancellationReason"),
+        // Every enum schema is replaced too, by its generated open enum (`Target::enums`).
     ],
 }];
 
@@ -100,7 +102,24 @@ pub fn workspace_root() -> PathBuf {
 }
 
 pub mod api_summary;
+pub mod enums;
 pub mod facts;
+
+/// The target's replacements, plus one per enum schema: its open enum in `Target::module`.
+fn replacements(target: &Target, text: &str) -> Result<Vec<(String, String)>> {
+    let mut all: Vec<(String, String)> = target
+        .replacements
+        .iter()
+        .map(|(schema, rust)| ((*schema).to_owned(), (*rust).to_owned()))
+        .collect();
+    let enums =
+        enums::enum_schemas(text).with_context(|| format!("{} is not YAML", target.spec))?;
+    for name in enums {
+        let path = format!("{}::{name}", target.module);
+        all.push((name, path));
+    }
+    Ok(all)
+}
 
 /// What one target generates: the module and the summary of its public API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +130,8 @@ pub struct Generated {
     pub api: String,
     /// The facts module (`Target::facts`).
     pub facts: String,
+    /// The open enums module (`Target::enums`).
+    pub enums: String,
 }
 
 /// Generates the Rust source for `target` from its spec under `root`, and its API summary.
@@ -136,7 +157,8 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
         // The hand-written `ClientConfig` (API key, user agent) rides inside every generated
         // client; the hooks in adapty-api/src/hooks.rs read it to authenticate each request.
         .with_inner_type(quote_path(INNER_TYPE)?);
-    for (schema, rust_type) in target.replacements {
+    let replacements = replacements(target, &text)?;
+    for (schema, rust_type) in &replacements {
         settings.with_replacement(schema, rust_type, std::iter::empty());
     }
     let mut generator = Generator::new(&settings);
@@ -174,7 +196,8 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
     Ok(Generated {
         code: out,
         api: api_summary::summarize(target.spec, &file),
-        facts: facts::generate(target.spec, &text, target.replacements)?,
+        facts: facts::generate(target.spec, &text, &replacements)?,
+        enums: enums::generate(target.spec, &text)?,
     })
 }
 
@@ -260,11 +283,12 @@ pub struct Stale {
 }
 
 /// Each file a target writes, with its fresh content.
-fn files(target: &Target, generated: Generated) -> [(&'static str, String); 3] {
+fn files(target: &Target, generated: Generated) -> [(&'static str, String); 4] {
     [
         (target.output, generated.code),
         (target.api, generated.api),
         (target.facts, generated.facts),
+        (target.enums, generated.enums),
     ]
 }
 
@@ -334,6 +358,8 @@ mod tests {
         output: "out.rs",
         api: "out.txt",
         facts: "facts.rs",
+        enums: "enums.rs",
+        module: "crate",
         replacements: &[],
     };
 

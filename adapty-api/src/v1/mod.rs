@@ -28,12 +28,13 @@ pub use generated::types;
 pub mod facts;
 
 mod custom_attribute;
+#[rustfmt::skip]
 mod enums;
 mod nullable;
 mod offer;
 mod validate;
 pub use custom_attribute::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};
-pub use enums::{CancellationReason, Environment, Gender, OfferCategory, OfferType};
+pub use enums::*;
 pub use nullable::Nullable;
 pub use validate::MAX_CUSTOM_ATTRIBUTES;
 
