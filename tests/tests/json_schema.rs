@@ -157,6 +157,7 @@ fn every_replacement_states_the_spec_schema_it_replaces() {
         ("NullableString", schema_for!(Option<String>)),
         ("NullableTimestamp", schema_for!(Option<Timestamp>)),
         ("NullableOffer", schema_for!(Option<Offer>)),
+        ("NullableGender", schema_for!(Option<Gender>)),
         (
             "NullableCancellationReason",
             schema_for!(Option<CancellationReason>),

@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow, bail};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
@@ -70,6 +69,7 @@ pub const TARGETS: &[Target] = &[Target {
             "NullableOffer",
             "::std::option::Option<crate::v1::types::Offer>",
         ),
+        ("NullableGender", "::std::option::Option<crate::v1::Gender>"),
         (
             "NullableCancellationReason",
             "::std::option::Option<crate::v1::CancellationReason>",
@@ -182,8 +182,10 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
     };
     check_dependencies(root, &needs)?;
 
-    let file: syn::File = syn::parse2(tokens)
+    let mut file: syn::File = syn::parse2(tokens)
         .with_context(|| format!("progenitor produced invalid Rust for {}", target.spec))?;
+    mark_types_non_exhaustive(&mut file);
+    syn::visit_mut::VisitMut::visit_file_mut(&mut CollapseOptions, &mut file);
     let mut out = String::new();
     // Writing into a String cannot fail.
     let _ = writeln!(
@@ -201,6 +203,74 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
     })
 }
 
+/// Marks every data type of the generated `types` module `#[non_exhaustive]` (typify has no
+/// setting for it): Adapty adds fields and `oneOf` branches, and a type users can build with a
+/// literal or match exhaustively could not grow without a breaking release. Users build request
+/// types from `Default` (or a constructor) and set fields; the builders in `types::builder` are
+/// left as they are (their fields are private).
+fn mark_types_non_exhaustive(file: &mut syn::File) {
+    let attribute: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = module.content.as_mut() else {
+            continue;
+        };
+        for item in items {
+            let attrs = match item {
+                syn::Item::Struct(s) => &mut s.attrs,
+                syn::Item::Enum(e) => &mut e.attrs,
+                _ => continue,
+            };
+            if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+                attrs.push(attribute.clone());
+            }
+        }
+    }
+}
+
+/// Rewrites `Option<Option<T>>` as `Option<T>`.
+///
+/// An optional property whose schema is a nullable one replaced by `Option<T>` (say
+/// `NullableGender`) is wrapped in a second `Option` by typify, which cannot see that the
+/// replacement is already optional. The two levels mean nothing apart in a response: serde reads
+/// both a missing field and `null` as the outer `None`. (Request fields that can be cleared use
+/// `Nullable<T>`, not `Option`, so they keep their three states.)
+struct CollapseOptions;
+
+impl syn::visit_mut::VisitMut for CollapseOptions {
+    fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+        syn::visit_mut::visit_type_mut(self, ty);
+        if let Some(inner) = option_argument(ty)
+            && option_argument(inner).is_some()
+        {
+            *ty = inner.clone();
+        }
+    }
+}
+
+/// `T` when `ty` is `Option<T>` (by any path ending in `Option`).
+fn option_argument(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+        _ => None,
+    }
+}
+
 /// Which optional crates the generated code refers to.
 struct Needs {
     chrono: bool,
@@ -211,12 +281,18 @@ struct Needs {
 
 /// Fails with a clear message when the generated code needs a crate `adapty-api` does not list.
 fn check_dependencies(root: &Path, needs: &Needs) -> Result<()> {
-    let manifest = std::fs::read_to_string(root.join(CLIENT_MANIFEST))
+    let text = std::fs::read_to_string(root.join(CLIENT_MANIFEST))
         .with_context(|| format!("cannot read {CLIENT_MANIFEST}"))?;
+    let manifest: toml::Table = text
+        .parse()
+        .with_context(|| format!("{CLIENT_MANIFEST} is not TOML"))?;
+    let dependencies = manifest.get("dependencies").and_then(toml::Value::as_table);
+    // A dependency is listed under its own name, or renamed with `package = "<name>"`.
     let listed = |name: &str| {
-        manifest.lines().any(|line| {
-            line.trim_start().starts_with(&format!("{name} "))
-                || line.trim_start().starts_with(&format!("{name}."))
+        dependencies.is_some_and(|deps| {
+            deps.iter().any(|(key, value)| {
+                key == name || value.get("package").and_then(toml::Value::as_str) == Some(name)
+            })
         })
     };
     let missing: Vec<&str> = [
@@ -240,35 +316,54 @@ fn check_dependencies(root: &Path, needs: &Needs) -> Result<()> {
     Ok(())
 }
 
+thread_local! {
+    /// The message of a panic on this thread while [`catch_panic`] runs, or `None` outside it.
+    static CAUGHT: std::cell::RefCell<Option<Option<String>>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Runs `f`, turning a panic into its message without printing a backtrace.
+///
+/// The process-wide panic hook is replaced once, by one that records a panic on a thread inside
+/// `catch_panic` and hands every other panic to the hook it replaced; so parallel callers (tests)
+/// neither race on the hook nor silence each other's panics.
 fn catch_panic<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
-    let message = Arc::new(Mutex::new(None::<String>));
-    let slot = Arc::clone(&message);
-    let previous = panic::take_hook();
-    panic::set_hook(Box::new(move |info| {
-        let text = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        let location = info
-            .location()
-            .map(|l| format!(" (at {}:{})", l.file(), l.line()))
-            .unwrap_or_default();
-        if let Ok(mut slot) = slot.lock() {
-            *slot = Some(format!("{text}{location}"));
-        }
-    }));
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let recorded = CAUGHT.with(|slot| {
+                let mut slot = slot.borrow_mut();
+                match slot.as_mut() {
+                    Some(message) => {
+                        *message = Some(panic_message(info));
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !recorded {
+                previous(info);
+            }
+        }));
+    });
+    CAUGHT.with(|slot| *slot.borrow_mut() = Some(None));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
-    panic::set_hook(previous);
-    result.map_err(|_| {
-        message
-            .lock()
-            .ok()
-            .and_then(|mut m| m.take())
-            .unwrap_or_else(|| "unknown panic".to_owned())
-    })
+    let message = CAUGHT.with(|slot| slot.borrow_mut().take()).flatten();
+    result.map_err(|_| message.unwrap_or_else(|| "unknown panic".to_owned()))
+}
+
+fn panic_message(info: &panic::PanicHookInfo<'_>) -> String {
+    let text = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    let location = info
+        .location()
+        .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+        .unwrap_or_default();
+    format!("{text}{location}")
 }
 
 /// A generated file that differs from what its spec gives now.
@@ -418,6 +513,38 @@ mod tests {
                 target.output
             );
         }
+    }
+
+    #[test]
+    fn dependencies_are_read_as_toml() {
+        let root = scratch(
+            "toml",
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n",
+        );
+        let needs = Needs {
+            chrono: true,
+            uuid: true,
+            regress: true,
+            serde_json: false,
+        };
+        // A table, a dotted table and a rename all count; a comment or another section does not.
+        std::fs::write(
+            root.join(CLIENT_MANIFEST),
+            "[dependencies]\nchrono = { version = \"0.4\" }\nids = { package = \"uuid\", version = \"1\" }\n\
+             [dependencies.regress]\nversion = \"0.10\"\n",
+        )
+        .expect("write manifest");
+        check_dependencies(&root, &needs).expect("all three are listed");
+        std::fs::write(
+            root.join(CLIENT_MANIFEST),
+            "[dependencies]\n# uuid = \"1\"\nchrono = \"0.4\"\nregress = \"0.10\"\n[dev-dependencies]\nuuid = \"1\"\n",
+        )
+        .expect("write manifest");
+        let text = format!(
+            "{:#}",
+            check_dependencies(&root, &needs).expect_err("uuid is missing")
+        );
+        assert!(text.contains("uses uuid but"), "{text}");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 /// The schemas whose Rust type is not generated (a hand-written or standard type stands in:
 /// see `xtask/src/lib.rs`). A test compares each one's JSON Schema with the spec's.
-pub const REPLACED_SCHEMAS: &[&str] = &["CustomerUserId", "CustomAttributeInputValue", "ClearableText", "ClearableGender", "NullableString", "NullableTimestamp", "NullableOffer", "NullableCancellationReason", "NullValue", "Timestamp", "Gender", "OfferCategory", "OfferType", "Environment", "CancellationReason"];
+pub const REPLACED_SCHEMAS: &[&str] = &["CustomerUserId", "CustomAttributeInputValue", "ClearableText", "ClearableGender", "NullableString", "NullableTimestamp", "NullableOffer", "NullableGender", "NullableCancellationReason", "NullValue", "Timestamp", "Gender", "OfferCategory", "OfferType", "Environment", "CancellationReason"];
 /// `minLength` of `CustomerUserId`.
 pub const CUSTOMER_USER_ID_MIN_LENGTH: usize = 1;
 /// `pattern` of `CustomerUserId`.
@@ -41,7 +41,7 @@ pub const PROFILE_RESPONSE_PROPERTIES: &[&str] = &["data"];
 /// The properties of `Profile`, in the spec's order.
 pub const PROFILE_PROPERTIES: &[&str] = &["app_id", "profile_id", "customer_user_id", "total_revenue_usd", "segment_hash", "timestamp", "custom_attributes", "access_levels", "subscriptions", "non_subscriptions", "created_at", "email", "phone_number", "att_status", "first_name", "last_name", "username", "gender", "birthday", "idfa", "idfv", "advertising_id", "appsflyer_id", "amplitude_user_id", "amplitude_device_id", "mixpanel_user_id", "appmetrica_profile_id", "appmetrica_device_id", "facebook_anonymous_id", "paid_access_levels"];
 /// The properties of `Profile` that hold text or `null` (no format, pattern or enum).
-pub const PROFILE_NULLABLE_TEXT: &[&str] = &["customer_user_id", "email", "phone_number", "att_status", "first_name", "last_name", "username", "gender", "idfa", "idfv", "advertising_id", "appsflyer_id", "amplitude_user_id", "amplitude_device_id", "mixpanel_user_id", "appmetrica_profile_id", "appmetrica_device_id", "facebook_anonymous_id"];
+pub const PROFILE_NULLABLE_TEXT: &[&str] = &["customer_user_id", "email", "phone_number", "att_status", "first_name", "last_name", "username", "idfa", "idfv", "advertising_id", "appsflyer_id", "amplitude_user_id", "amplitude_device_id", "mixpanel_user_id", "appmetrica_profile_id", "appmetrica_device_id", "facebook_anonymous_id"];
 /// The properties of `CustomAttribute`, in the spec's order.
 pub const CUSTOM_ATTRIBUTE_PROPERTIES: &[&str] = &["key", "value"];
 /// The properties of `AccessLevel`, in the spec's order.

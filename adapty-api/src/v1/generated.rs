@@ -17,6 +17,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AccessLevel {
         ///The access level's ID, as configured in the dashboard (e.g. `premium`).
         pub access_level_id: ::std::string::String,
@@ -65,6 +66,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct CustomAttribute {
         ///The attribute's key.
         pub key: ::std::string::String,
@@ -84,6 +86,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct CustomAttributeInput {
         ///At most 30 letters, digits, dashes, dots or underscores.
         pub key: CustomAttributeInputKey,
@@ -107,6 +110,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct CustomAttributeInputKey(::std::string::String);
     impl ::std::ops::Deref for CustomAttributeInputKey {
         type Target = ::std::string::String;
@@ -176,6 +180,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum CustomAttributeValue {
         String(::std::string::String),
         Number(f64),
@@ -202,6 +207,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ErrorDetail {
         ///The messages.
         pub errors: ::std::vec::Vec<::std::string::String>,
@@ -223,6 +229,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ErrorResponse {
         ///A short name of the error, e.g. `not_authenticated` or `not_found`.
         pub error_code: ::std::string::String,
@@ -245,6 +252,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct InstallationMeta {
         ///Google's Android advertising ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -296,6 +304,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct NonSubscription {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub environment: ::std::option::Option<crate::v1::Environment>,
@@ -333,6 +342,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Offer {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category: ::std::option::Option<crate::v1::OfferCategory>,
@@ -363,6 +373,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Profile {
         ///The profile's access levels; `null` or empty when it has none.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -413,7 +424,7 @@ pub mod types {
         pub first_name: ::std::option::Option<::std::string::String>,
         ///The end user's gender. Extended response only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub gender: ::std::option::Option<::std::string::String>,
+        pub gender: ::std::option::Option<crate::v1::Gender>,
         ///Apple's Identifier for Advertisers. Extended response only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idfa: ::std::option::Option<::std::string::String>,
@@ -469,6 +480,7 @@ ones left out keep their value.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ProfileRequest {
         /**`true` opts the end user out of external analytics: no events are sent to
 integrations, and the advertising identifiers may be cleared.
@@ -526,6 +538,7 @@ Adapty takes the country from the IP address of the request.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ProfileResponse {
         pub data: Profile,
     }
@@ -543,6 +556,7 @@ Adapty takes the country from the IP address of the request.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Subscription {
         ///When the store failed to charge.
         pub billing_issue_detected_at: ::std::option::Option<crate::Timestamp>,
@@ -1931,7 +1945,7 @@ Adapty takes the country from the IP address of the request.
                 ::std::string::String,
             >,
             gender: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::v1::Gender>,
                 ::std::string::String,
             >,
             idfa: ::std::result::Result<
@@ -2245,7 +2259,7 @@ Adapty takes the country from the IP address of the request.
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::v1::Gender>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
