@@ -40,19 +40,20 @@ impl Default for Timeouts {
     }
 }
 
-/// What every request of a client needs from its configuration.
+/// The settings of a built client, checked by [`ClientBuilder::build`]; read them with
+/// [`v1::Client::config`](crate::v1::Client::config).
 ///
-/// It travels inside the generated clients (progenitor's "inner" value), where the hooks read it
-/// to authenticate, retry and time out requests, so a generated client can be used directly with
-/// the same guarantees (the default [`RetryPolicy`] and timeouts; the connect timeout is the
-/// `reqwest::Client`'s own):
+/// Only the builder makes one, so every client carries settings that passed its checks.
 ///
 /// ```
-/// use adapty_api::{ApiKey, ClientConfig, v1::generated};
+/// use std::time::Duration;
+/// use adapty_api::{ApiKey, v1};
 ///
-/// let config = ClientConfig::new(ApiKey::new("secret_live_...")?);
-/// let raw = generated::Client::new("https://api.adapty.io", config);
-/// # let _ = raw;
+/// let client = v1::Client::builder(ApiKey::new("secret_live_...")?)
+///     .attempt_timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert_eq!(client.config().attempt_timeout(), Duration::from_secs(5));
+/// assert_eq!(client.config().retry_policy().max_attempts(), 3);
 /// # Ok::<(), adapty_api::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -65,7 +66,7 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// A configuration authenticating with `api_key`, with the default retry policy and timeouts.
-    pub fn new(api_key: ApiKey) -> Self {
+    pub(crate) fn new(api_key: ApiKey) -> Self {
         Self {
             api_key,
             user_agent: USER_AGENT.to_owned(),
@@ -77,6 +78,16 @@ impl ClientConfig {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+
+    /// The connect timeout of the built-in HTTP client.
+    pub fn connect_timeout(&self) -> Duration {
+        self.timeouts.connect
+    }
+
+    /// The `User-Agent` requests carry.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
     }
 
     /// The per-attempt timeout.
@@ -102,6 +113,7 @@ impl ClientConfig {
 /// # Ok::<(), adapty_api::Error>(())
 /// ```
 #[derive(Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
 pub struct ClientBuilder<C> {
     config: ClientConfig,
     base_url: String,
@@ -214,7 +226,7 @@ impl<C> ClientBuilder<C> {
             None => reqwest::Client::builder()
                 .connect_timeout(timeouts.connect)
                 .build()
-                .map_err(Error::Transport)?,
+                .map_err(Error::transport)?,
         };
         Ok((self.build)(Parts {
             base_url,

@@ -41,20 +41,23 @@ pub enum Error {
     #[error(transparent)]
     Decode(Box<DecodeError>),
     /// The request could not be sent or its response could not be read (DNS, connect, TLS,
-    /// connection closed).
-    #[error("could not talk to Adapty: {0}")]
-    Transport(#[source] reqwest::Error),
+    /// connection reset); [`TransportError::kind`] says which.
+    #[error(transparent)]
+    Transport(TransportError),
     /// A timeout passed: connecting, the last attempt, or the whole operation.
     #[error(transparent)]
     Timeout(TimeoutError),
-    /// A value was rejected before anything was sent.
-    #[error("invalid {field}: {reason}")]
-    InvalidInput {
-        /// The field, argument or setting at fault (e.g. `customer_user_id`, `base_url`).
-        field: String,
-        /// Why it was rejected.
-        reason: String,
-    },
+    /// A value was rejected before anything was sent; it names the field.
+    #[error(transparent)]
+    InvalidInput(InvalidInputError),
+}
+
+impl From<std::convert::Infallible> for Error {
+    /// Lets a conversion that cannot fail stand where one that can is expected (e.g. an integer
+    /// given to [`custom_attribute`](crate::v1::custom_attribute)).
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
 }
 
 impl Error {
@@ -64,10 +67,14 @@ impl Error {
     }
 
     pub(crate) fn invalid_input(field: &str, reason: impl Into<String>) -> Self {
-        Self::InvalidInput {
+        Self::InvalidInput(InvalidInputError {
             field: field.to_owned(),
             reason: reason.into(),
-        }
+        })
+    }
+
+    pub(crate) fn transport(source: reqwest::Error) -> Self {
+        Self::Transport(TransportError::new(source))
     }
 
     /// The HTTP status of the response, when there was one.
@@ -75,8 +82,7 @@ impl Error {
         match self {
             Self::Api(e) => Some(e.status),
             Self::Decode(e) => Some(e.status),
-            Self::Transport(e) => e.status(),
-            Self::Timeout(_) | Self::InvalidInput { .. } => None,
+            Self::Transport(_) | Self::Timeout(_) | Self::InvalidInput(_) => None,
         }
     }
 
@@ -85,8 +91,110 @@ impl Error {
         match self {
             Self::Api(e) => e.request_id(),
             Self::Decode(e) => e.request_id(),
-            Self::Transport(_) | Self::Timeout(_) | Self::InvalidInput { .. } => None,
+            Self::Transport(_) | Self::Timeout(_) | Self::InvalidInput(_) => None,
         }
+    }
+}
+
+/// A value rejected before anything was sent: which field, and why.
+///
+/// ```
+/// let error = adapty_api::v1::AttributeValue::text("x".repeat(31)).unwrap_err();
+/// match &error {
+///     adapty_api::Error::InvalidInput(e) => assert_eq!(e.field(), "custom_attributes.value"),
+///     other => panic!("{other}"),
+/// }
+/// assert_eq!(
+///     error.to_string(),
+///     "invalid custom_attributes.value: 31 characters; at most 30 are allowed"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field}: {reason}")]
+#[non_exhaustive]
+pub struct InvalidInputError {
+    field: String,
+    reason: String,
+}
+
+impl InvalidInputError {
+    /// The field, argument or setting at fault (e.g. `customer_user_id`, `base_url`,
+    /// `custom_attributes[3].key`).
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// Why it was rejected. It never repeats a secret or a personal value.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+/// What a [`TransportError`] was: the request could not go out, or the answer did not come back
+/// whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// No connection could be made (DNS, refused, TLS handshake): nothing reached Adapty.
+    Connect,
+    /// The connection was reset or closed while the request was sent or before the whole response
+    /// arrived.
+    ConnectionLost,
+    /// Anything else the HTTP stack reported (e.g. building the HTTP client failed).
+    Other,
+}
+
+/// The request could not be sent or its response could not be read.
+///
+/// The HTTP stack's own error is chained as [`source`](std::error::Error::source), for logs; this
+/// crate's API does not depend on its type.
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportKind,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl TransportError {
+    pub(crate) fn new(source: reqwest::Error) -> Self {
+        Self {
+            kind: transport_kind(&source),
+            source: Box::new(source),
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> TransportKind {
+        self.kind
+    }
+}
+
+/// How the HTTP stack's error reads: bodies are read whole inside each attempt, so a body or
+/// decode error there is a connection cut short, not bad JSON (which is [`Error::Decode`]).
+pub(crate) fn transport_kind(error: &reqwest::Error) -> TransportKind {
+    if error.is_connect() {
+        TransportKind::Connect
+    } else if error.is_request() || error.is_body() || error.is_decode() {
+        TransportKind::ConnectionLost
+    } else {
+        TransportKind::Other
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.kind {
+            TransportKind::Connect => "could not connect to Adapty",
+            TransportKind::ConnectionLost => {
+                "the connection to Adapty was lost before the response was complete"
+            }
+            TransportKind::Other => "could not talk to Adapty",
+        })
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
     }
 }
 
@@ -108,11 +216,22 @@ pub struct ApiError {
 
 /// The messages Adapty gave about one field of the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FieldError {
+    source: Option<String>,
+    messages: Vec<String>,
+}
+
+impl FieldError {
     /// The field (e.g. `birthday`), `non_field_errors` for the request as a whole, or `None`.
-    pub source: Option<String>,
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
+    }
+
     /// The messages.
-    pub messages: Vec<String>,
+    pub fn messages(&self) -> &[String] {
+        &self.messages
+    }
 }
 
 impl ApiError {
@@ -176,6 +295,9 @@ impl ApiError {
     }
 
     /// The body as received, when it was not the documented error JSON.
+    ///
+    /// It may echo the request, personal data included, so `Debug` and `Display` show only its
+    /// kind and length; this is the one way to read it.
     pub fn raw_body(&self) -> Option<&[u8]> {
         self.raw_body.as_deref()
     }
@@ -207,7 +329,7 @@ impl fmt::Display for ApiError {
             f.write_str(&field.messages.join(" "))?;
         }
         if let Some(raw) = &self.raw_body {
-            write!(f, " with an undocumented body of {} bytes", raw.len())?;
+            write!(f, " with an undocumented body: {}", BodySummary(raw))?;
         }
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
@@ -224,15 +346,41 @@ impl fmt::Debug for ApiError {
             .field("retry_after", &self.retry_after)
             .field("error_code", &self.error_code)
             .field("field_errors", &self.field_errors)
-            .field(
-                "raw_body",
-                &self.raw_body.as_ref().map(|b| String::from_utf8_lossy(b)),
-            )
+            .field("raw_body", &self.raw_body.as_deref().map(BodySummary))
             .finish()
     }
 }
 
 impl std::error::Error for ApiError {}
+
+/// A body described by its kind and length, never its contents: an undocumented error page may
+/// echo the request, personal data included.
+struct BodySummary<'a>(&'a [u8]);
+
+impl fmt::Display for BodySummary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = self.0;
+        let start = body.iter().position(|b| !b.is_ascii_whitespace());
+        let kind = match (std::str::from_utf8(body), start.map(|i| body[i])) {
+            (_, None) => "empty",
+            (Ok(_), Some(b'<')) => "HTML or XML",
+            (Ok(_), Some(b'{' | b'['))
+                if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() =>
+            {
+                "JSON"
+            }
+            (Ok(_), Some(_)) => "text",
+            (Err(_), Some(_)) => "binary",
+        };
+        write!(f, "{kind}, {} bytes", body.len())
+    }
+}
+
+impl fmt::Debug for BodySummary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{self}>")
+    }
+}
 
 /// A success response whose body does not match the spec.
 ///
@@ -372,14 +520,8 @@ where
     use progenitor_client::Error as G;
     match error {
         G::InvalidRequest(reason) | G::Custom(reason) => Error::invalid_input("request", reason),
-        G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e)
-            if e.is_timeout() =>
-        {
-            let kind = call.timeout.unwrap_or(TimeoutKind::Attempt);
-            Error::Timeout(TimeoutError::new(kind, config, call.attempts, Some(e)))
-        }
         G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-            Error::Transport(e)
+            from_reqwest(e, &call, config)
         }
         G::ErrorResponse(value) => {
             let status = value.status();
@@ -395,7 +537,7 @@ where
             let headers = response.headers().clone();
             match response.bytes().await {
                 Ok(body) => Error::Api(Box::new(ApiError::new(status, &headers, body))),
-                Err(e) => Error::Transport(e),
+                Err(e) => Error::transport(e),
             }
         }
         G::InvalidResponsePayload(body, _) => match call.response {
@@ -410,6 +552,21 @@ where
                 body,
             ))),
         },
+    }
+}
+
+/// Turns the HTTP stack's error of a call's last attempt into an [`Error`]: a timeout (which one,
+/// from what the hooks recorded) or a transport failure.
+pub(crate) fn from_reqwest(
+    error: reqwest::Error,
+    call: &CallRecord,
+    config: &crate::ClientConfig,
+) -> Error {
+    if error.is_timeout() {
+        let kind = call.timeout.unwrap_or(TimeoutKind::Attempt);
+        Error::Timeout(TimeoutError::new(kind, config, call.attempts, Some(error)))
+    } else {
+        Error::transport(error)
     }
 }
 
@@ -572,13 +729,8 @@ mod tests {
             &HeaderMap::new(),
             Bytes::from_static(body),
         );
-        assert_eq!(
-            e.field_errors()[0],
-            FieldError {
-                source: None,
-                messages: vec!["Invalid API key".into()]
-            }
-        );
+        assert_eq!(e.field_errors()[0].source(), None);
+        assert_eq!(e.field_errors()[0].messages(), ["Invalid API key"]);
     }
 
     #[test]
@@ -591,7 +743,8 @@ mod tests {
         assert_eq!(e.raw_body(), Some(&b"<html>bad gateway</html>"[..]));
         assert_eq!(e.error_code(), None);
         assert!(
-            e.to_string().contains("undocumented body of 24 bytes"),
+            e.to_string()
+                .contains("undocumented body: HTML or XML, 24 bytes"),
             "{e}"
         );
     }

@@ -2,8 +2,9 @@
 //!
 //! progenitor lets a crate override its `ClientHooks` for the generated `Client` type. Ours:
 //! - `pre`: add `Authorization: Api-Key …` (marked sensitive), `Content-Type: application/json`
-//!   (Adapty asks for it on every request) and our `User-Agent`; drop the `api-version` header
-//!   progenitor adds from `info.version`, which Adapty does not define;
+//!   on requests with a body (and only those: a `GET` or `DELETE` has no content to type) and our
+//!   `User-Agent`; drop the `api-version` header progenitor adds from `info.version`, which Adapty
+//!   does not define;
 //! - `exec`: send with retries and timeouts ([`crate::send`]), which also records each response's
 //!   status and headers for the error mapping (see [`crate::response`]).
 
@@ -13,12 +14,17 @@ use crate::ClientConfig;
 
 /// Prepares a request of any generated client.
 pub(crate) fn prepare(config: &ClientConfig, request: &mut reqwest::Request) {
+    let has_body = request.body().is_some();
     let headers = request.headers_mut();
     headers.remove("api-version");
     headers.insert(header::AUTHORIZATION, config.api_key.header_value());
-    headers
-        .entry(header::CONTENT_TYPE)
-        .or_insert(HeaderValue::from_static("application/json"));
+    if has_body {
+        headers
+            .entry(header::CONTENT_TYPE)
+            .or_insert(HeaderValue::from_static("application/json"));
+    } else {
+        headers.remove(header::CONTENT_TYPE);
+    }
     if let Ok(agent) = HeaderValue::from_str(&config.user_agent) {
         headers.insert(header::USER_AGENT, agent);
     }

@@ -30,12 +30,16 @@
 //! # }
 //! ```
 //!
-//! Each API version is a module (`v1` today); its generated client and types stay public under
-//! `v1::generated` and `v1::types` for anything the hand-written layer does not cover.
+//! Each API version is a module (`v1` today) with its client and its data types (`v1::types`,
+//! generated from the spec). [`v1::Client::request`] sends what the typed methods do not cover,
+//! through the same checks, retries and error mapping.
 //!
 //! TLS: the `rustls` feature (default) or `native-tls`; with neither, only `http://` loopback
 //! URLs work.
 
+// docs.rs builds with `--cfg docsrs` (see `[package.metadata.docs.rs]`): items behind a feature
+// are labelled with it.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -46,6 +50,7 @@ mod config;
 mod error;
 mod hooks;
 mod open_enum;
+mod raw;
 mod response;
 mod retry;
 mod selector;
@@ -58,7 +63,11 @@ pub use config::{
     ClientBuilder, ClientConfig, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT,
 };
-pub use error::{ApiError, DecodeError, Error, FieldError, TimeoutError};
+pub use error::{
+    ApiError, DecodeError, Error, FieldError, InvalidInputError, TimeoutError, TransportError,
+    TransportKind,
+};
+pub use raw::RawRequest;
 pub use response::{Response, TimeoutKind};
 pub use retry::RetryPolicy;
 pub use selector::{CustomerUserId, ProfileSelector};
@@ -68,7 +77,14 @@ pub use timestamp::{TIMESTAMP_PATTERN, Timestamp, TimestampError};
 /// [`ClientBuilder::http_client`] must come from it.
 pub use reqwest;
 
+/// The `uuid` of profile IDs ([`ProfileSelector::profile_id`], `Profile::profile_id`).
+pub use uuid;
+
+/// The `chrono` of dates and times (`birthday` is a `chrono::NaiveDate`; [`Timestamp`] derefs to
+/// a `chrono::DateTime<Utc>`).
+pub use chrono;
+
 /// The README's examples, compiled as doc tests.
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

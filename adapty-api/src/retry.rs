@@ -31,14 +31,14 @@ use reqwest::{Method, StatusCode};
 /// let client = v1::Client::builder(ApiKey::new("secret_live_...")?)
 ///     .retry_policy(
 ///         RetryPolicy::default()
-///             .max_attempts(5)
-///             .base_delay(Duration::from_millis(100))
-///             .max_delay(Duration::from_secs(2)),
+///             .with_max_attempts(5)
+///             .with_base_delay(Duration::from_millis(100))
+///             .with_max_delay(Duration::from_secs(2)),
 ///     )
 ///     .build()?;
 /// # let _ = client;
 /// let never = RetryPolicy::disabled();
-/// assert_eq!(never.attempts(), 1);
+/// assert_eq!(never.max_attempts(), 1);
 /// # Ok::<(), adapty_api::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,37 +65,56 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// One attempt, no retries.
     pub fn disabled() -> Self {
-        Self::default().max_attempts(1)
+        Self::default().with_max_attempts(1)
     }
 
-    /// Attempts in all, the first included (at least 1; 1 disables retries).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
+    /// Sets the attempts in all, the first included (at least 1; 1 disables retries).
+    #[must_use = "the policy is a value: use the one this returns"]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
-    /// The wait before the first retry; each later wait doubles, up to
+    /// Sets the wait before the first retry; each later wait doubles, up to
     /// [`max_delay`](Self::max_delay). A random jitter of up to the same amount is added.
-    pub fn base_delay(mut self, delay: Duration) -> Self {
+    #[must_use = "the policy is a value: use the one this returns"]
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay;
         self
     }
 
-    /// The longest backoff wait before jitter.
-    pub fn max_delay(mut self, delay: Duration) -> Self {
+    /// Sets the longest backoff wait before jitter.
+    #[must_use = "the policy is a value: use the one this returns"]
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
     }
 
-    /// The longest `Retry-After` the client waits for; a longer one ends the retries.
-    pub fn max_retry_after(mut self, limit: Duration) -> Self {
+    /// Sets the longest `Retry-After` the client waits for; a longer one ends the retries.
+    #[must_use = "the policy is a value: use the one this returns"]
+    pub fn with_max_retry_after(mut self, limit: Duration) -> Self {
         self.max_retry_after = limit;
         self
     }
 
     /// Attempts in all, the first included.
-    pub fn attempts(&self) -> u32 {
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The wait before the first retry, before jitter.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// The longest backoff wait, before jitter.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// The longest `Retry-After` the client waits for.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
     }
 
     /// The delays between attempts (one fewer than the attempts).
@@ -107,10 +126,6 @@ impl RetryPolicy {
             .with_max_times(self.max_attempts.saturating_sub(1) as usize)
             .with_jitter()
             .build()
-    }
-
-    pub(crate) fn retry_after_limit(&self) -> Duration {
-        self.max_retry_after
     }
 }
 
@@ -245,9 +260,9 @@ mod tests {
     #[test]
     fn backoff_grows_and_stops() {
         let policy = RetryPolicy::default()
-            .max_attempts(4)
-            .base_delay(Duration::from_millis(100))
-            .max_delay(Duration::from_millis(250));
+            .with_max_attempts(4)
+            .with_base_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(250));
         let waits: Vec<Duration> = policy.backoff().collect();
         assert_eq!(waits.len(), 3);
         // Jitter adds up to the delay itself: 100..200, 200..400, 250..500 ms.
@@ -259,6 +274,9 @@ mod tests {
             );
         }
         assert_eq!(RetryPolicy::disabled().backoff().count(), 0);
-        assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+        assert_eq!(
+            RetryPolicy::default().with_max_attempts(0).max_attempts(),
+            1
+        );
     }
 }

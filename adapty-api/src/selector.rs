@@ -14,12 +14,17 @@ use crate::Error;
 /// use adapty_api::ProfileSelector;
 ///
 /// // By Adapty's profile ID (the "Adapty ID" in the dashboard)...
-/// let by_id = ProfileSelector::profile_id("3fa85f64-5717-4562-b3fc-2c963f66afa6".parse()?);
+/// let id = adapty_api::uuid::Uuid::from_u128(0x3fa85f64_5717_4562_b3fc_2c963f66afa6);
+/// let by_id = ProfileSelector::profile_id(id);
 /// // ...or by your own user ID, as your app identified the user through the Adapty SDK.
 /// let by_user = ProfileSelector::customer_user_id("user-42")?;
 /// assert_eq!(by_user.header_name(), "adapty-customer-user-id");
-/// # let _ = by_id;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// // From text, with this crate's error:
+/// let parsed = ProfileSelector::parse_profile_id("3fa85f64-5717-4562-b3fc-2c963f66afa6")?;
+/// assert_eq!(parsed, by_id);
+/// // Your user ID may be personal data (an email, say): `Debug` does not show it.
+/// assert_eq!(format!("{by_user:?}"), "CustomerUserId(CustomerUserId([REDACTED; 7 bytes]))");
+/// # Ok::<(), adapty_api::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProfileSelector {
@@ -35,6 +40,14 @@ impl ProfileSelector {
         Self::ProfileId(id)
     }
 
+    /// Selects the profile by Adapty's profile ID written as text (a UUID, with or without
+    /// hyphens); fails with [`Error::InvalidInput`] naming `profile_id` when it is not one.
+    pub fn parse_profile_id(id: &str) -> Result<Self, Error> {
+        Uuid::try_parse(id.trim())
+            .map(Self::ProfileId)
+            .map_err(|e| Error::invalid_input("profile_id", format!("not a UUID: {e}")))
+    }
+
     /// Selects the profile by your own user ID; fails when the ID cannot travel in an HTTP header
     /// (see [`CustomerUserId::new`]).
     pub fn customer_user_id(id: impl Into<String>) -> Result<Self, Error> {
@@ -47,6 +60,33 @@ impl ProfileSelector {
             Self::ProfileId(_) => "adapty-profile-id",
             Self::CustomerUserId(_) => "adapty-customer-user-id",
         }
+    }
+
+    /// The header's value; a customer user ID is marked sensitive, so HTTP-level logging redacts
+    /// it like the API key.
+    pub(crate) fn header_value(&self) -> reqwest::header::HeaderValue {
+        use reqwest::header::HeaderValue;
+        match self {
+            Self::ProfileId(id) => HeaderValue::from_str(&id.to_string())
+                .unwrap_or_else(|_| HeaderValue::from_static("")),
+            Self::CustomerUserId(id) => {
+                // `CustomerUserId::new` admits printable ASCII only, always a valid value.
+                let mut value = HeaderValue::from_str(id.as_str())
+                    .unwrap_or_else(|_| HeaderValue::from_static(""));
+                value.set_sensitive(true);
+                value
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for ProfileSelector {
+    type Err = Error;
+
+    /// Parses a profile ID, as [`ProfileSelector::parse_profile_id`]. (A customer user ID is any
+    /// text, so it is never guessed from a string: use [`ProfileSelector::customer_user_id`].)
+    fn from_str(id: &str) -> Result<Self, Error> {
+        Self::parse_profile_id(id)
     }
 }
 
@@ -67,8 +107,17 @@ impl From<CustomerUserId> for ProfileSelector {
 /// It must be non-empty printable ASCII (spaces allowed inside, not at either end): HTTP header
 /// values carry no other text reliably, and surrounding spaces would be stripped on the way. A user
 /// ID outside that set cannot be sent as a header; select such a profile by its profile ID.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// It may be personal data (an email, a phone number), so `Debug` shows only its length and there
+/// is no `Display`; [`as_str`](Self::as_str) reads it.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CustomerUserId(String);
+
+impl std::fmt::Debug for CustomerUserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CustomerUserId([REDACTED; {} bytes])", self.0.len())
+    }
+}
 
 impl CustomerUserId {
     /// Checks and wraps a customer user ID.
@@ -116,12 +165,6 @@ impl schemars::JsonSchema for CustomerUserId {
     }
 }
 
-impl std::fmt::Display for CustomerUserId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 impl TryFrom<String> for CustomerUserId {
     type Error = Error;
 
@@ -157,6 +200,26 @@ mod tests {
                 "{probe:?}"
             );
         }
+    }
+
+    #[test]
+    fn profile_ids_parse_with_this_crates_error() {
+        let id = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+        let parsed: ProfileSelector = id.parse().expect("a UUID");
+        assert_eq!(
+            parsed,
+            ProfileSelector::ProfileId(Uuid::parse_str(id).expect("a UUID"))
+        );
+        assert_eq!(parsed.header_value().to_str().ok(), Some(id));
+        for bad in ["", "user-42", "3fa85f64-5717-4562-b3fc"] {
+            match ProfileSelector::parse_profile_id(bad) {
+                Err(Error::InvalidInput(e)) => assert_eq!(e.field(), "profile_id"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        let user = ProfileSelector::customer_user_id("jane@example.com").expect("valid");
+        assert!(user.header_value().is_sensitive());
+        assert!(!format!("{user:?}").contains("jane"));
     }
 
     #[test]

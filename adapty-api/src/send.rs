@@ -93,12 +93,12 @@ async fn attempts(
         let Some(next) = spare else {
             return outcome;
         };
-        if attempt >= config.retry.attempts() {
+        if attempt >= config.retry.max_attempts() {
             return outcome;
         }
         let asked = outcome.as_ref().ok().and_then(|r| retry_after(r.headers()));
         let wait = match asked {
-            Some(asked) if asked > config.retry.retry_after_limit() => {
+            Some(asked) if asked > config.retry.max_retry_after() => {
                 tracing::info!(
                     attempt,
                     %reason,

@@ -10,19 +10,31 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
 use crate::v1::facts;
-use crate::v1::types::CustomAttributeInput;
+use crate::v1::types::{CustomAttribute, CustomAttributeInput, CustomAttributeValue};
 
-/// A custom attribute to send: `key` must be 1 to 30 letters, digits, `-`, `.` or `_`.
+/// A custom attribute to send: `key` must be 1 to 30 letters, digits, `-`, `.` or `_`, and `value`
+/// anything that makes an [`AttributeValue`] (text, a number, a boolean, or
+/// [`AttributeValue::delete`]); one `?` covers both checks.
 ///
 /// ```
 /// use adapty_api::v1::{AttributeValue, custom_attribute};
 ///
-/// let sport = custom_attribute("favourite_sport", AttributeValue::text("yoga")?)?;
+/// let sport = custom_attribute("favourite_sport", "yoga")?;
+/// let level = custom_attribute("level", 3)?;
+/// let gone = custom_attribute("trial", AttributeValue::delete())?;
 /// assert_eq!(sport.key.as_str(), "favourite_sport");
-/// assert!(custom_attribute("not allowed!", AttributeValue::delete()).is_err());
+/// assert_eq!(level.value.as_number(), Some(3.0));
+/// assert!(gone.value.is_delete());
+/// assert!(custom_attribute("not allowed!", 1).is_err());
+/// assert!(custom_attribute("bio", "x".repeat(31)).is_err());
 /// # Ok::<(), adapty_api::Error>(())
 /// ```
-pub fn custom_attribute(key: &str, value: AttributeValue) -> Result<CustomAttributeInput, Error> {
+pub fn custom_attribute<V>(key: &str, value: V) -> Result<CustomAttributeInput, Error>
+where
+    V: TryInto<AttributeValue>,
+    Error: From<V::Error>,
+{
+    let value = value.try_into()?;
     let key = key.try_into().map_err(|e| {
         Error::invalid_input(
             "custom_attributes.key",
@@ -37,11 +49,59 @@ pub fn custom_attribute(key: &str, value: AttributeValue) -> Result<CustomAttrib
     Ok(CustomAttributeInput { key, value })
 }
 
+/// A custom attribute read from a profile, made sendable again (read-modify-write).
+///
+/// Fails only when Adapty returned what v1 does not accept back: a key outside the documented
+/// pattern or a text longer than [`MAX_TEXT_CHARS`].
+///
+/// ```
+/// use adapty_api::v1::types::{CustomAttribute, CustomAttributeInput};
+///
+/// let read: CustomAttribute = serde_json::from_str(r#"{"key":"level","value":3}"#)?;
+/// let again = CustomAttributeInput::try_from(&read)?;
+/// assert_eq!(serde_json::to_string(&again)?, r#"{"key":"level","value":3.0}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl TryFrom<&CustomAttribute> for CustomAttributeInput {
+    type Error = Error;
+
+    fn try_from(attribute: &CustomAttribute) -> Result<Self, Error> {
+        custom_attribute(&attribute.key, &attribute.value)
+    }
+}
+
+impl TryFrom<&CustomAttributeValue> for AttributeValue {
+    type Error = Error;
+
+    /// Text through [`AttributeValue::text`], a number through [`AttributeValue::number`].
+    fn try_from(value: &CustomAttributeValue) -> Result<Self, Error> {
+        match value {
+            CustomAttributeValue::String(text) => Self::text(text.as_str()),
+            CustomAttributeValue::Number(n) => Self::number(*n),
+        }
+    }
+}
+
+/// A value read from JSON that is not one of the known shapes cannot be sent back.
+impl TryFrom<CustomAttributeValue> for AttributeValue {
+    type Error = Error;
+
+    fn try_from(value: CustomAttributeValue) -> Result<Self, Error> {
+        Self::try_from(&value)
+    }
+}
+
 /// The longest text value v1 accepts, in characters (the spec's `maxLength`).
 pub const MAX_TEXT_CHARS: usize = facts::CUSTOM_ATTRIBUTE_INPUT_VALUE_MAX_LENGTH;
 
 /// A custom attribute value to send: text of at most [`MAX_TEXT_CHARS`] characters, a finite
 /// number, or [`AttributeValue::delete`], which removes the attribute (sent as `null`).
+///
+/// Conversions: from `bool` (sent as 1 or 0, as Adapty stores it) and from `i8`…`i32`,
+/// `u8`…`u32` with `From`; from `&str`, `String`, `f32`, `f64` and the wider integers with
+/// `TryFrom`. A JSON number is an IEEE 754 double, so an integer converts only while it is exact
+/// there and for every JSON reader: within ±(2^53 − 1) ([`MAX_SAFE_INTEGER`]); a larger one is an
+/// [`Error::InvalidInput`], never a silently rounded number (send it as text instead).
 ///
 /// ```
 /// use adapty_api::v1::AttributeValue;
@@ -126,9 +186,42 @@ macro_rules! from_number {
     )+};
 }
 
-// Integers convert exactly and are always finite; floats go through `number` (NaN would be sent
-// as `null` and delete the attribute).
+// Integers up to 32 bits convert exactly and are always finite; floats go through `number` (NaN
+// would be sent as `null` and delete the attribute).
 from_number!(i8, i16, i32, u8, u16, u32);
+
+/// The largest integer an [`AttributeValue`] takes: 2^53 − 1, the last one a JSON number (an IEEE
+/// 754 double) holds exactly with its neighbours.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+macro_rules! try_from_wide_integer {
+    ($($t:ty),+) => {$(
+        impl TryFrom<$t> for AttributeValue {
+            type Error = Error;
+
+            /// Exact within ±[`MAX_SAFE_INTEGER`]; fails past it.
+            fn try_from(value: $t) -> Result<Self, Error> {
+                let exact = i64::try_from(value)
+                    .ok()
+                    .filter(|v| (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(v));
+                match exact {
+                    // Within ±(2^53 − 1) the conversion to f64 is exact.
+                    #[allow(clippy::cast_precision_loss)]
+                    Some(v) => Ok(Self(Repr::Number(v as f64))),
+                    None => Err(Error::invalid_input(
+                        "custom_attributes.value",
+                        format!(
+                            "{value} is beyond ±(2^53 − 1), where a JSON number stops being exact; \
+                             send it as text"
+                        ),
+                    )),
+                }
+            }
+        }
+    )+};
+}
+
+try_from_wide_integer!(i64, u64, i128, u128, isize, usize);
 
 impl From<bool> for AttributeValue {
     /// Adapty stores booleans as numbers: `true` is 1, `false` is 0.
@@ -142,6 +235,14 @@ impl TryFrom<&str> for AttributeValue {
 
     fn try_from(value: &str) -> Result<Self, Error> {
         Self::text(value)
+    }
+}
+
+impl TryFrom<&String> for AttributeValue {
+    type Error = Error;
+
+    fn try_from(value: &String) -> Result<Self, Error> {
+        Self::text(value.as_str())
     }
 }
 
@@ -252,5 +353,38 @@ mod tests {
             Some(1.5)
         );
         assert!(serde_json::from_str::<AttributeValue>(&format!("{:?}", "x".repeat(31))).is_err());
+    }
+
+    #[test]
+    fn wide_integers_convert_exactly_or_not_at_all() {
+        let max = MAX_SAFE_INTEGER;
+        for (value, expected) in [
+            (AttributeValue::try_from(max), Some(9_007_199_254_740_991.0)),
+            (
+                AttributeValue::try_from(-max),
+                Some(-9_007_199_254_740_991.0),
+            ),
+            (AttributeValue::try_from(max + 1), None),
+            (AttributeValue::try_from(i64::MIN), None),
+            (AttributeValue::try_from(u64::MAX), None),
+            (AttributeValue::try_from(u128::MAX), None),
+            (AttributeValue::try_from(42usize), Some(42.0)),
+            (AttributeValue::try_from(-7isize), Some(-7.0)),
+        ] {
+            assert_eq!(value.ok().and_then(|v| v.as_number()), expected);
+        }
+        let err = AttributeValue::try_from(u64::MAX).expect_err("too large");
+        assert!(err.to_string().contains("2^53"), "{err}");
+    }
+
+    #[test]
+    fn read_values_become_sendable_values() -> Result<(), Error> {
+        let text = CustomAttributeValue::String("yoga".into());
+        assert_eq!(AttributeValue::try_from(&text)?.as_text(), Some("yoga"));
+        let number = CustomAttributeValue::Number(2.5);
+        assert_eq!(AttributeValue::try_from(number)?.as_number(), Some(2.5));
+        let long = CustomAttributeValue::String("x".repeat(31));
+        assert!(AttributeValue::try_from(&long).is_err());
+        Ok(())
     }
 }

@@ -1,8 +1,9 @@
 //! Version 1 of Adapty's server-side API: `/api/v1/server-side-api/profiles/`.
 //!
-//! [`Client`] is the hand-written entry point. The code generated from
-//! `openapi/adapty-server-side-api-v1.yaml` lives in [`generated`]; its data types are re-exported
-//! as [`types`].
+//! [`Client`] is the entry point. The data types generated from
+//! `openapi/adapty-server-side-api-v1.yaml` are [`types`]; the generated client underneath stays
+//! private (its signatures are progenitor's), and [`Client::request`] reaches what the typed
+//! methods do not cover.
 
 #[rustfmt::skip]
 #[allow(
@@ -18,7 +19,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
-pub mod generated;
+mod generated;
 
 pub use generated::types;
 
@@ -32,8 +33,9 @@ mod custom_attribute;
 mod enums;
 mod nullable;
 mod offer;
+mod request;
 mod validate;
-pub use custom_attribute::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};
+pub use custom_attribute::{AttributeValue, MAX_SAFE_INTEGER, MAX_TEXT_CHARS, custom_attribute};
 pub use enums::*;
 pub use nullable::Nullable;
 pub use validate::MAX_CUSTOM_ATTRIBUTES;
@@ -43,7 +45,9 @@ use serde::de::DeserializeOwned;
 use crate::config::{ClientBuilder, Parts};
 use crate::error::from_generated;
 use crate::response::recording_with_timeout;
-use crate::{ApiKey, ClientConfig, Error, ProfileSelector, Response, TimeoutError, TimeoutKind};
+use crate::{
+    ApiKey, ClientConfig, Error, ProfileSelector, RawRequest, Response, TimeoutError, TimeoutKind,
+};
 use types::{Profile, ProfileRequest, ProfileResponse};
 
 crate::hooks::impl_client_hooks!(generated::Client);
@@ -63,9 +67,9 @@ crate::hooks::impl_client_hooks!(generated::Client);
 ///     .build()?;
 /// let who = ProfileSelector::customer_user_id("user-42")?;
 ///
-/// let created = client
-///     .create_profile(&who, &ProfileRequest { email: Some("jane@example.com".into()), ..Default::default() })
-///     .await?;
+/// let mut attributes = ProfileRequest::default();
+/// attributes.email = Some("jane@example.com".into());
+/// let created = client.create_profile(&who, &attributes).await?;
 /// println!("created {} (request {:?})", created.profile_id, created.request_id());
 ///
 /// let profile = client.get_profile(&who).await?;
@@ -90,10 +94,17 @@ impl Client {
         })
     }
 
-    /// The generated client underneath, for calls this layer does not wrap. It carries the same
-    /// configuration: requests through it are authenticated the same way.
-    pub fn generated(&self) -> &generated::Client {
-        &self.inner
+    /// Starts a request this client has no method for (an endpoint or a field the spec does not
+    /// have yet), sent through the same checks, authentication, retries and timeouts; see
+    /// [`RawRequest`].
+    pub fn request(&self, method: reqwest::Method, path: &str) -> RawRequest<'_> {
+        RawRequest::new(
+            progenitor_client::ClientInfo::client(&self.inner),
+            self.config(),
+            self.base_url(),
+            method,
+            path,
+        )
     }
 
     /// The configuration: retry policy and timeouts.
@@ -149,15 +160,13 @@ impl Client {
     /// use adapty_api::v1::{AttributeValue, Nullable, custom_attribute};
     /// use adapty_api::v1::types::ProfileRequest;
     ///
-    /// let changes = ProfileRequest {
-    ///     email: Some("jane@example.com".into()),               // set
-    ///     phone_number: Some(Nullable::Null),                   // clear
-    ///     custom_attributes: vec![
-    ///         custom_attribute("plan", AttributeValue::text("pro")?)?,
-    ///         custom_attribute("trial_days", AttributeValue::delete())?, // delete
-    ///     ],
-    ///     ..Default::default()                                  // the rest: unchanged
-    /// };
+    /// let mut changes = ProfileRequest::default(); // every field: unchanged
+    /// changes.email = Some("jane@example.com".into()); // set
+    /// changes.phone_number = Some(Nullable::Null); // clear
+    /// changes.custom_attributes = vec![
+    ///     custom_attribute("plan", "pro")?,
+    ///     custom_attribute("trial_days", AttributeValue::delete())?, // delete
+    /// ];
     /// assert_eq!(
     ///     serde_json::to_value(&changes)?,
     ///     serde_json::json!({

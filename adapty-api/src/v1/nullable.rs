@@ -18,11 +18,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// use adapty_api::v1::Nullable;
 /// use adapty_api::v1::types::ProfileRequest;
 ///
-/// let update = ProfileRequest {
-///     first_name: Some("Jane".into()),   // set
-///     phone_number: Some(Nullable::Null), // clear
-///     ..Default::default()                // everything else unchanged
-/// };
+/// let mut update = ProfileRequest::default(); // everything unchanged
+/// update.first_name = Some("Jane".into()); // set
+/// update.phone_number = Some(Nullable::Null); // clear
 /// assert_eq!(
 ///     serde_json::to_string(&update)?,
 ///     r#"{"first_name":"Jane","phone_number":null}"#,
