@@ -142,22 +142,17 @@ fn request(
     first_name: Option<&str>,
     custom: &[(&str, Option<&str>)],
 ) -> Result<ProfileRequest, adapty_api::Error> {
-    let custom_attributes = custom
+    let mut request = ProfileRequest::default();
+    request.email = email.map(Into::into);
+    request.first_name = first_name.map(Into::into);
+    request.custom_attributes = custom
         .iter()
-        .map(|(key, value)| {
-            let value = match value {
-                Some(text) => AttributeValue::text(*text)?,
-                None => AttributeValue::delete(),
-            };
-            custom_attribute(key, value)
+        .map(|(key, value)| match value {
+            Some(text) => custom_attribute(key, *text),
+            None => custom_attribute(key, AttributeValue::delete()),
         })
         .collect::<Result<_, _>>()?;
-    Ok(ProfileRequest {
-        email: email.map(Into::into),
-        first_name: first_name.map(Into::into),
-        custom_attributes,
-        ..Default::default()
-    })
+    Ok(request)
 }
 
 /// One line about a profile.

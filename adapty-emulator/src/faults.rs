@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// One of the four profile operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Operation {
     /// `GET /api/v1/server-side-api/profiles/`
     Get,
@@ -38,6 +39,7 @@ impl Operation {
 /// `{"type": "delay", "millis": 1500}` or `{"type": "drop_connection"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum Fault {
     /// 429 with a `Retry-After` header (in seconds) and a JSON error body
     /// (`error_code` `rate_limited`).
@@ -92,6 +94,7 @@ pub const MAX_TIMES: u32 = 10_000;
 /// Why a fault was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
+#[non_exhaustive]
 pub struct FaultError {
     /// The field of the fault that is wrong (`status`, `millis`, `times`, ...).
     pub field: &'static str,

@@ -213,6 +213,7 @@ impl Emulator {
 
 /// Why an emulator could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartError {
     /// No API key was configured: every request would be refused.
     #[error("no API key configured: give at least one (--api-key or ADAPTY_EMULATOR_API_KEYS)")]

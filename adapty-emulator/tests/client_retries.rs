@@ -18,8 +18,8 @@ fn retrying_client(emulator: &RunningEmulator) -> Client {
         .base_url(emulator.base_url())
         .retry_policy(
             RetryPolicy::default()
-                .base_delay(Duration::from_millis(20))
-                .max_delay(Duration::from_millis(50)),
+                .with_base_delay(Duration::from_millis(20))
+                .with_max_delay(Duration::from_millis(50)),
         )
         .attempt_timeout(Duration::from_millis(500))
         .build()

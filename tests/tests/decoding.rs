@@ -6,7 +6,7 @@
 
 mod common;
 
-use adapty_api::v1::types::{CustomAttributeValue, ProfileResponse};
+use adapty_api::v1::types::CustomAttributeValue;
 use adapty_api::v1::{self, CancellationReason, Environment, OfferCategory, OfferType};
 use adapty_api::{ApiKey, ProfileSelector, Timestamp};
 use serde_json::Value;
@@ -74,7 +74,7 @@ async fn every_corpus_body_decodes_through_the_client() {
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         // Back to JSON: everything the spec knows is still there (unknown fields excepted; an
         // optional field that was `null` is left out, which means the same).
-        let again = serde_json::to_value(ProfileResponse { data: profile }).unwrap();
+        let again = serde_json::json!({ "data": profile });
         if *name != "unknown-fields" {
             assert_no_field_lost(&without_nulls(&body), &again, name);
         }
@@ -111,7 +111,7 @@ async fn unknown_enum_values_are_kept_and_written_back_unchanged() {
         "galaxy_store"
     );
 
-    let again = serde_json::to_value(ProfileResponse { data: profile }).unwrap();
+    let again = serde_json::json!({ "data": profile });
     for pointer in [
         "/data/access_levels/0/environment",
         "/data/access_levels/0/cancellation_reason",

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use adapty_api::v1::types::{InstallationMeta, ProfileRequest};
-use adapty_api::v1::{AttributeValue, Client, Gender, custom_attribute};
+use adapty_api::v1::{Client, Gender, custom_attribute};
 use adapty_api::{ApiKey, Error, ProfileSelector, RetryPolicy};
 use common::doc_fixture;
 use tracing_subscriber::fmt::MakeWriter;
@@ -51,25 +51,18 @@ impl<'a> MakeWriter<'a> for Captured {
 }
 
 fn personal_request() -> ProfileRequest {
-    ProfileRequest {
-        email: Some(EMAIL.into()),
-        phone_number: Some(PHONE.into()),
-        first_name: Some(FIRST.into()),
-        last_name: Some(LAST.into()),
-        birthday: Some(BIRTHDAY.parse().unwrap()),
-        gender: Some(Gender::Female.into()),
-        custom_attributes: vec![
-            custom_attribute("nickname", AttributeValue::text("jj").unwrap()).unwrap(),
-        ],
-        installation_meta: Some(
-            InstallationMeta::builder()
-                .device_id(DEVICE)
-                .idfv(Some(DEVICE.into()))
-                .try_into()
-                .unwrap(),
-        ),
-        ..Default::default()
-    }
+    let mut device = InstallationMeta::new(DEVICE);
+    device.idfv = Some(DEVICE.into());
+    let mut request = ProfileRequest::default();
+    request.email = Some(EMAIL.into());
+    request.phone_number = Some(PHONE.into());
+    request.first_name = Some(FIRST.into());
+    request.last_name = Some(LAST.into());
+    request.birthday = Some(BIRTHDAY.parse().unwrap());
+    request.gender = Some(Gender::Female.into());
+    request.custom_attributes = vec![custom_attribute("nickname", "jj").unwrap()];
+    request.installation_meta = Some(device);
+    request
 }
 
 #[tokio::test]
@@ -118,10 +111,17 @@ async fn logs_and_printed_values_hold_no_key_and_no_personal_data() {
         .with_priority(2)
         .mount(&server)
         .await;
+    // A proxy's error page that echoes the request, personal data included.
+    let echo = format!("<html><body>Bad gateway for {EMAIL} ({PHONE})</body></html>");
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(502).set_body_string(echo.clone()))
+        .with_priority(2)
+        .mount(&server)
+        .await;
 
     let client = Client::builder(ApiKey::new(KEY).unwrap())
         .base_url(server.uri())
-        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(5)))
+        .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();
     let who = ProfileSelector::customer_user_id(USER).unwrap();
@@ -133,16 +133,38 @@ async fn logs_and_printed_values_hold_no_key_and_no_personal_data() {
     assert!(matches!(decode, Error::Decode(_)), "{decode:?}");
     let api = client.get_profile(&who).await.unwrap_err();
     assert!(matches!(api, Error::Api(_)), "{api:?}");
-    let invalid = client
-        .update_profile(
-            &who,
-            &ProfileRequest {
-                gender: Some(Gender::from("robot").into()),
-                ..request.clone()
-            },
-        )
+    let echoed = client
+        .delete_profile(&ProfileSelector::profile_id(created.profile_id))
         .await
         .unwrap_err();
+    let Error::Api(echoed_api) = &echoed else {
+        panic!("{echoed:?}")
+    };
+    // The page is kept, behind its explicit accessor only.
+    assert_eq!(echoed_api.raw_body(), Some(echo.as_bytes()));
+    let mut robot = request.clone();
+    robot.gender = Some(Gender::from("robot").into());
+    let invalid = client.update_profile(&who, &robot).await.unwrap_err();
+    // A refused connection: a socket bound (so the port stays ours) but not listening.
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let refused = Client::builder(ApiKey::new(KEY).unwrap())
+        .base_url(format!("http://{}", closed.local_addr().unwrap()))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap()
+        .get_profile(&who)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Transport(_)), "{refused:?}");
+    let raw = client
+        .request(
+            adapty_api::reqwest::Method::PATCH,
+            "/api/v1/server-side-api/profiles/",
+        )
+        .profile(&who)
+        .json(&request);
+    let builder = Client::builder(ApiKey::new(KEY).unwrap()).base_url(server.uri());
     let slow = MockServer::start().await;
     Mock::given(any())
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
@@ -184,12 +206,23 @@ async fn logs_and_printed_values_hold_no_key_and_no_personal_data() {
         logged,
         format!("{client:?}"),
         format!("{:?}", client.config()),
-        format!("{:?}", client.generated()),
+        format!("{raw:?}"),
+        format!("{builder:?}"),
+        format!("{who:?}"),
+        format!("{:?}", adapty_api::CustomerUserId::new(USER).unwrap()),
+        format!("{:?}", ProfileSelector::customer_user_id(EMAIL).unwrap()),
         format!("{decode:?} {decode}"),
         format!("{api:?} {api}"),
+        format!("{echoed:?} {echoed}"),
         format!("{invalid:?} {invalid}"),
         format!("{timeout:?} {timeout}"),
+        format!("{refused:?} {refused}"),
         format!("{:?}", ApiKey::new(KEY).unwrap()),
+        format!(
+            "{:?}",
+            ProfileSelector::customer_user_id(format!("{EMAIL}\u{e9}")).unwrap_err()
+        ),
+        format!("{:?}", ApiKey::new(format!("{KEY} {EMAIL}")).unwrap_err()),
     ];
     let forbidden = [
         KEY,
@@ -209,5 +242,19 @@ async fn logs_and_printed_values_hold_no_key_and_no_personal_data() {
         }
     }
     // The invalid gender is named (it is what was wrong), nothing else of the request.
-    assert!(matches!(&invalid, Error::InvalidInput { field, .. } if field == "gender"));
+    assert!(matches!(&invalid, Error::InvalidInput(e) if e.field() == "gender"));
+    // Every error chained under these prints nothing forbidden either.
+    for error in [&decode, &api, &echoed, &invalid, &timeout, &refused] {
+        let mut source = std::error::Error::source(error);
+        while let Some(inner) = source {
+            let text = format!("{inner:?} {inner}");
+            for secret in forbidden {
+                assert!(
+                    !text.contains(secret),
+                    "{secret:?} appears in a source:\n{text}"
+                );
+            }
+            source = inner.source();
+        }
+    }
 }

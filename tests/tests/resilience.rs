@@ -11,8 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use adapty_api::v1::types::ProfileRequest;
-use adapty_api::v1::{AttributeValue, Client, Gender, custom_attribute};
-use adapty_api::{ApiKey, ClientBuilder, Error, ProfileSelector, RetryPolicy, TimeoutKind};
+use adapty_api::v1::{Client, Gender, custom_attribute};
+use adapty_api::{
+    ApiKey, ClientBuilder, Error, ProfileSelector, RetryPolicy, TimeoutKind, TransportKind,
+};
 use common::doc_fixture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -28,9 +30,9 @@ fn who() -> ProfileSelector {
 /// Fast retries, so the tests take milliseconds, not seconds.
 fn quick_retries() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(3)
-        .base_delay(Duration::from_millis(20))
-        .max_delay(Duration::from_millis(50))
+        .with_max_attempts(3)
+        .with_base_delay(Duration::from_millis(20))
+        .with_max_delay(Duration::from_millis(50))
 }
 
 /// A client builder for `base_url` with `policy`, for the tests that also set timeouts.
@@ -176,7 +178,7 @@ async fn retries_stop_after_the_policys_attempts() {
         .respond_with(ResponseTemplate::new(500))
         .mount(&server)
         .await;
-    let error = client_of(&server.uri(), quick_retries().max_attempts(4))
+    let error = client_of(&server.uri(), quick_retries().with_max_attempts(4))
         .delete_profile(&who())
         .await
         .expect_err("always 500");
@@ -228,17 +230,25 @@ async fn a_create_answered_429_is_retried() {
 #[tokio::test]
 async fn a_non_json_502_keeps_the_last_raw_body_after_the_retries() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>upstream down</html>"))
-        .mount(&server)
-        .await;
+    // Each attempt gets its own page, so the one kept is known to be the last.
+    for attempt in 1..=3 {
+        Mock::given(any())
+            .respond_with(
+                ResponseTemplate::new(502)
+                    .set_body_string(format!("<html>attempt {attempt}</html>")),
+            )
+            .up_to_n_times(1)
+            .with_priority(attempt)
+            .mount(&server)
+            .await;
+    }
     let error = client_of(&server.uri(), quick_retries())
         .get_profile(&who())
         .await
         .expect_err("always 502");
     let api = api_error(error);
     assert_eq!(api.status(), 502);
-    assert_eq!(api.raw_body(), Some(&b"<html>upstream down</html>"[..]));
+    assert_eq!(api.raw_body(), Some(&b"<html>attempt 3</html>"[..]));
     assert_eq!(requests(&server).await, 3);
 }
 
@@ -348,7 +358,7 @@ async fn retries_with_slow_attempts_stay_within_the_operation_timeout() {
         .respond_with(ok_profile().set_delay(Duration::from_secs(10)))
         .mount(&server)
         .await;
-    let client = builder_of(&server.uri(), quick_retries().max_attempts(10))
+    let client = builder_of(&server.uri(), quick_retries().with_max_attempts(10))
         .attempt_timeout(Duration::from_millis(200))
         .operation_timeout(Duration::from_millis(900))
         .build()
@@ -356,10 +366,18 @@ async fn retries_with_slow_attempts_stay_within_the_operation_timeout() {
     let started = Instant::now();
     let error = client.get_profile(&who()).await.expect_err("slow");
     let elapsed = started.elapsed();
-    assert!(error.is_timeout(), "{error:?}");
+    let timeout = timeout(error);
+    assert_eq!(timeout.kind(), TimeoutKind::Operation);
+    assert_eq!(timeout.limit(), Duration::from_millis(900));
     assert!(elapsed < Duration::from_secs(3), "ended after {elapsed:?}");
     let attempts = requests(&server).await;
     assert!((2..10).contains(&attempts), "{attempts} attempts");
+    // The error counts the attempts started; the server may not have read the last one yet.
+    let counted = timeout.attempts() as usize;
+    assert!(
+        counted == attempts || counted == attempts + 1,
+        "{counted} vs {attempts}"
+    );
 }
 
 // ------------------------------------------------------ broken connections
@@ -369,6 +387,8 @@ async fn retries_with_slow_attempts_stay_within_the_operation_timeout() {
 enum Script {
     /// Sends the status line, headers announcing a long body, half the body, then closes.
     CloseMidBody,
+    /// Like `CloseMidBody`, but resets the connection (TCP RST) instead of closing it.
+    ResetMidBody,
     /// Answers the documented profile in full.
     Answer,
 }
@@ -400,6 +420,16 @@ async fn raw_server(scripts: Vec<Script>) -> (String, Arc<AtomicUsize>) {
                 match script {
                     Script::CloseMidBody => {
                         let _ = socket.write_all(&body[..body.len() / 2]).await;
+                    }
+                    Script::ResetMidBody => {
+                        let _ = socket.write_all(&body[..body.len() / 2]).await;
+                        let _ = socket.flush().await;
+                        // A zero linger turns the close into a reset. (Deprecated because a
+                        // non-zero linger blocks on drop; zero returns at once.)
+                        #[allow(deprecated)]
+                        let _ = socket.set_linger(Some(Duration::ZERO));
+                        drop(socket);
+                        return;
                     }
                     Script::Answer => {
                         let _ = socket.write_all(&body).await;
@@ -456,40 +486,80 @@ async fn a_create_cut_mid_response_is_not_retried() {
         .create_profile(&who(), &ProfileRequest::default())
         .await
         .expect_err("the create may have happened");
-    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert_connection_lost(&error);
     assert_eq!(seen.load(Ordering::SeqCst), 1);
+}
+
+/// A connection cut short reads as a lost connection, not as a body that failed to decode.
+fn assert_connection_lost(error: &Error) {
+    match error {
+        Error::Transport(e) => assert_eq!(e.kind(), TransportKind::ConnectionLost, "{error:?}"),
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "the connection to Adapty was lost before the response was complete"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_a_lost_connection() {
+    // A create is not retried, so the reset is what comes back.
+    let (url, seen) = raw_server(vec![Script::ResetMidBody]).await;
+    let error = client_of(&url, quick_retries())
+        .create_profile(&who(), &ProfileRequest::default())
+        .await
+        .expect_err("reset");
+    assert_connection_lost(&error);
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    // A read is retried after a reset, like after any lost connection.
+    let (url, seen) = raw_server(vec![Script::ResetMidBody, Script::Answer]).await;
+    let profile = client_of(&url, quick_retries())
+        .get_profile(&who())
+        .await
+        .unwrap();
+    assert_eq!(profile.status(), 200);
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn a_create_whose_connection_failed_is_retried() {
-    // A port nobody listens on yet; the server starts after the first attempt was refused.
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
+    // A socket bound (the port stays ours) but not listening yet, so the first attempt is
+    // refused; it starts listening 100 ms later, before the first retry (300 ms or more).
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("http://{}", socket.local_addr().unwrap());
     let policy = RetryPolicy::default()
-        .max_attempts(5)
-        .base_delay(Duration::from_millis(300))
-        .max_delay(Duration::from_millis(300));
-    let client = client_of(&format!("http://127.0.0.1:{port}"), policy);
+        .with_max_attempts(5)
+        .with_base_delay(Duration::from_millis(300))
+        .with_max_delay(Duration::from_millis(300));
+    let (server_tx, server_rx) = tokio::sync::oneshot::channel();
     let late = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let listener = socket.listen(128).unwrap().into_std().unwrap();
         let server = MockServer::builder().listener(listener).start().await;
         Mock::given(any())
             .respond_with(ok_profile())
             .mount(&server)
             .await;
-        // Keep it up until the test ends.
-        tokio::time::sleep(Duration::from_secs(30)).await;
-        drop(server);
+        let _ = server_tx.send(server);
     });
-    let profile = client
+    let started = Instant::now();
+    let profile = client_of(&url, policy)
         .create_profile(&who(), &ProfileRequest::default())
         .await
         .unwrap();
+    let elapsed = started.elapsed();
     assert_eq!(profile.status(), 200);
-    late.abort();
+    late.await.unwrap();
+    let server = server_rx.await.unwrap();
+    // The server saw one request: the retry. The refused first attempt never reached it, and the
+    // answer came only after a backoff wait.
+    assert_eq!(requests(&server).await, 1);
+    assert!(
+        elapsed >= Duration::from_millis(300),
+        "answered after {elapsed:?}"
+    );
 }
 
 // -------------------------------------------------- validation before sending
@@ -504,31 +574,26 @@ async fn invalid_profile_requests_never_reach_the_network() {
         .await;
     let client = client_of(&server.uri(), quick_retries());
 
-    let attribute =
-        |i: usize| custom_attribute(&format!("key_{i}"), AttributeValue::from(1)).unwrap();
+    let attribute = |i: usize| custom_attribute(&format!("key_{i}"), 1).unwrap();
+    let with = |change: &dyn Fn(&mut ProfileRequest)| {
+        let mut request = ProfileRequest::default();
+        change(&mut request);
+        request
+    };
     let cases = [
         (
             "31 custom attributes",
-            ProfileRequest {
-                custom_attributes: (0..31).map(attribute).collect(),
-                ..Default::default()
-            },
+            with(&|r| r.custom_attributes = (0..31).map(attribute).collect()),
             "custom_attributes",
         ),
         (
             "a key twice",
-            ProfileRequest {
-                custom_attributes: vec![attribute(1), attribute(2), attribute(1)],
-                ..Default::default()
-            },
+            with(&|r| r.custom_attributes = vec![attribute(1), attribute(2), attribute(1)]),
             "custom_attributes[2].key",
         ),
         (
             "an undocumented gender",
-            ProfileRequest {
-                gender: Some(Gender::from("x").into()),
-                ..Default::default()
-            },
+            with(&|r| r.gender = Some(Gender::from("x").into())),
             "gender",
         ),
     ];
@@ -538,35 +603,14 @@ async fn invalid_profile_requests_never_reach_the_network() {
             client.update_profile(&who(), &request).await,
         ] {
             match result {
-                Err(Error::InvalidInput { field, .. }) => {
-                    assert_eq!(field, expected_field, "{what}")
-                }
+                Err(Error::InvalidInput(e)) => assert_eq!(e.field(), expected_field, "{what}"),
                 other => panic!("{what}: expected invalid input, got {other:?}"),
             }
         }
     }
 
-    // Keys and values are checked when they are made, so an invalid one cannot be put in a
-    // request at all.
-    let bad_keys = ["", "has space", "semi;colon", "ключ", &"k".repeat(31)];
-    for key in bad_keys {
-        let error = custom_attribute(key, AttributeValue::from(1)).expect_err(key);
-        assert!(
-            matches!(&error, Error::InvalidInput { field, .. } if field == "custom_attributes.key"),
-            "{error:?}"
-        );
-    }
-    assert!(custom_attribute(&"k".repeat(30), AttributeValue::from(1)).is_ok());
-    for error in [
-        AttributeValue::text("v".repeat(31)).expect_err("31 characters"),
-        AttributeValue::number(f64::NAN).expect_err("NaN"),
-        AttributeValue::number(f64::INFINITY).expect_err("infinity"),
-    ] {
-        assert!(
-            matches!(&error, Error::InvalidInput { field, .. } if field == "custom_attributes.value"),
-            "{error:?}"
-        );
-    }
+    // Keys and values are checked when they are made (unit tests in `custom_attribute.rs`), so an
+    // invalid one cannot be put in a request at all.
     // The same limits hold when a request is read from JSON.
     for json in [
         r#"{"custom_attributes": [{"key": "bad key", "value": 1}]}"#,

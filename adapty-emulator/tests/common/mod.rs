@@ -42,21 +42,17 @@ pub fn attributes(
     first_name: Option<&str>,
     custom: &[(&str, Option<&str>)],
 ) -> ProfileRequest {
-    ProfileRequest {
-        email: email.map(Into::into),
-        first_name: first_name.map(Into::into),
-        custom_attributes: custom
-            .iter()
-            .map(|(key, value)| {
-                let value = match value {
-                    Some(text) => AttributeValue::text(*text).unwrap(),
-                    None => AttributeValue::delete(),
-                };
-                custom_attribute(key, value).unwrap()
-            })
-            .collect(),
-        ..Default::default()
-    }
+    let mut request = ProfileRequest::default();
+    request.email = email.map(Into::into);
+    request.first_name = first_name.map(Into::into);
+    request.custom_attributes = custom
+        .iter()
+        .map(|(key, value)| match value {
+            Some(text) => custom_attribute(key, *text).unwrap(),
+            None => custom_attribute(key, AttributeValue::delete()).unwrap(),
+        })
+        .collect();
+    request
 }
 
 /// The `ApiError` inside an error, or a panic naming what came instead.
