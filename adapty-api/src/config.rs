@@ -303,7 +303,10 @@ mod tests {
             format!("{USER_AGENT} my-app/2")
         );
         let bad = ClientBuilder::new(key, |parts| parts.config).user_agent_suffix("app\u{e9}");
-        assert!(bad.build().is_err());
+        match bad.build() {
+            Err(Error::InvalidInput(e)) => assert_eq!(e.field(), "user_agent_suffix"),
+            other => panic!("{other:?}"),
+        }
         Ok(())
     }
 

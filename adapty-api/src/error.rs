@@ -424,7 +424,8 @@ impl DecodeError {
         self.request_id.as_deref()
     }
 
-    /// The JSON path of the field that failed (`.` for the whole body).
+    /// The JSON path of the field that failed: `.` when the body as a whole is not JSON (or has
+    /// something after it), empty when a second reading decoded it after all.
     pub fn path(&self) -> &str {
         &self.path
     }

@@ -212,8 +212,11 @@ mod tests {
     fn statuses_are_retried_by_method() {
         for status in [408, 429, 500, 502, 503, 504] {
             for method in [Method::GET, Method::PATCH, Method::DELETE] {
-                assert!(
-                    classify(&method, &response(status)).is_some(),
+                assert_eq!(
+                    classify(&method, &response(status)),
+                    Some(Reason::Status(
+                        StatusCode::from_u16(status).unwrap_or_default()
+                    )),
                     "{method} {status}"
                 );
             }

@@ -289,6 +289,11 @@ impl RunningEmulator {
         self.app.faults.push(operation, fault, times)
     }
 
+    /// How many injected faults are still queued (not yet served), over every operation.
+    pub fn pending_faults(&self) -> usize {
+        self.app.faults.pending().iter().sum()
+    }
+
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
         self.app.faults.clear();

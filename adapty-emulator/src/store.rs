@@ -403,12 +403,12 @@ impl Profiles {
         Ok(self.insert(profile))
     }
 
-    /// Removes every profile.
     /// Gives every profile created from now on these purchases (`None`: none).
     pub(crate) fn set_demo_purchases(&mut self, purchases: Option<Purchases>) {
         self.demo_purchases = purchases;
     }
 
+    /// Removes every profile.
     pub(crate) fn clear(&mut self) {
         self.by_id.clear();
         self.by_customer_user_id.clear();

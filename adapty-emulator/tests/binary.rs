@@ -78,7 +78,9 @@ async fn keys_from_the_environment_and_the_control_api_flag() {
         &["--control-api"],
         &[("ADAPTY_EMULATOR_API_KEYS", "env1,env2")],
     );
+    assert_eq!(status(&url, "env1").await, 200);
     assert_eq!(status(&url, "env2").await, 200);
+    assert_eq!(status(&url, "env3").await, 401, "only the listed keys");
     let health = reqwest::get(format!("{url}/__emulator/health"))
         .await
         .unwrap();

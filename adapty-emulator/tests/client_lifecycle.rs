@@ -304,10 +304,16 @@ async fn seeded_purchases_decode_in_the_client_with_documented_datetimes() {
 async fn bad_seeds_are_refused_by_field() {
     let emulator = emulator().await;
     let err = emulator
-        .seed(json!({"profile_id": "nope", "gender": "x"}))
+        .seed(json!({"profile_id": "nope"}))
         .unwrap_err()
         .to_string();
     assert!(err.contains("profile_id") && err.contains("nope"), "{err}");
+    // Each bad field is named on its own too.
+    let err = emulator
+        .seed(json!({"gender": "x"}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gender"), "{err}");
     let err = emulator
         .seed(json!({"access_levels": [{"access_level_id": "premium"}]}))
         .unwrap_err()

@@ -98,6 +98,7 @@ async fn reads_updates_and_deletes_ride_out_5xx_drops_and_delays() {
         .unwrap();
     let fetched = client.get_profile(&who).await.unwrap();
     assert_eq!(fetched.email.as_deref(), Some("old@example.com"));
+    assert_eq!(emulator.pending_faults(), 0, "both 503s were served");
 
     emulator
         .inject(Some(Operation::Update), Fault::DropConnection, 1)
@@ -107,6 +108,11 @@ async fn reads_updates_and_deletes_ride_out_5xx_drops_and_delays() {
         .await
         .unwrap();
     assert_eq!(updated.email.as_deref(), Some("new@example.com"));
+    assert_eq!(
+        emulator.pending_faults(),
+        0,
+        "the dropped connection was served"
+    );
 
     emulator
         .inject(
@@ -128,6 +134,11 @@ async fn reads_updates_and_deletes_ride_out_5xx_drops_and_delays() {
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "the slow attempt was cut short"
+    );
+    assert_eq!(
+        emulator.pending_faults(),
+        0,
+        "the 502 and the delay were served"
     );
     assert_eq!(emulator.profile_count(), 0);
 }

@@ -43,6 +43,7 @@ async fn authentication_errors_use_the_documented_body() {
         .await;
         assert_eq!(answer.status, 401, "{value:?}");
         assert_eq!(answer.sources(), ["non_field_errors"], "{value:?}");
+        assert_eq!(answer.error_code(), "not_authenticated", "{value:?}");
     }
     // The scheme is matched without regard to case, as Django REST framework does.
     let lower = raw(

@@ -134,7 +134,8 @@ pub struct Generated {
     pub enums: String,
 }
 
-/// Generates the Rust source for `target` from its spec under `root`, and its API summary.
+/// Generates the Rust source for `target` from its spec under `root`: the module, its API summary,
+/// its facts and its open enums.
 ///
 /// The output is deterministic: the same spec gives the same bytes. A panic inside progenitor
 /// (it panics on some unsupported constructs) becomes an error naming the spec.
@@ -490,6 +491,9 @@ mod tests {
         );
         assert!(text.contains("progenitor panicked"), "{text}");
         assert!(text.contains("openapi/broken.yaml"), "{text}");
+        // The panic's own message and place were caught, not lost to another test's hook.
+        assert!(!text.contains("unknown panic"), "{text}");
+        assert!(text.contains("(at "), "{text}");
     }
 
     #[test]
