@@ -9,6 +9,7 @@ use crate::Error;
 /// Adapty reads the profile from one of two headers, `adapty-profile-id` or
 /// `adapty-customer-user-id`, and a request must carry exactly one of them. A `ProfileSelector` is
 /// one or the other, never both and never neither, so every request built from it is well formed.
+/// (It is `#[non_exhaustive]`: a later API version may name profiles another way.)
 ///
 /// ```
 /// use adapty_api::ProfileSelector;
@@ -27,6 +28,7 @@ use crate::Error;
 /// # Ok::<(), adapty_api::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProfileSelector {
     /// Adapty's profile ID, sent as `adapty-profile-id`.
     ProfileId(Uuid),

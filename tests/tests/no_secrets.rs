@@ -1,7 +1,13 @@
-//! Safe by default: what the client logs (tracing, at every level) and how it prints (`Debug`,
-//! `Display` of the client, its configuration and its errors) never holds the API key or a
-//! profile's personal data, while the logs still tell what happened (operation, attempts, status,
-//! request ID, retries).
+//! Safe by default: what the client logs (tracing, at every level) and how it prints never holds
+//! the API key or a profile's personal data, while the logs still tell what happened (operation,
+//! attempts, status, request ID, retries).
+//!
+//! Printed here, `Debug` and (where it exists) `Display` of every public type that is not a data
+//! type: the key, the selectors and the customer user ID, the client, its builder and
+//! configuration, the retry policy, a raw request with a personal body, every kind of error
+//! (each source chained under it too). The data types
+//! (`v1::types::*`, `Nullable`, `AttributeValue`, `Timestamp`, a `Response<T>`'s value) hold the
+//! caller's data and print it, as any data type does.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -207,6 +213,8 @@ async fn logs_and_printed_values_hold_no_key_and_no_personal_data() {
         format!("{client:?}"),
         format!("{:?}", client.config()),
         format!("{raw:?}"),
+        format!("{:?}", RetryPolicy::default()),
+        format!("{:?}", client.config().retry_policy()),
         format!("{builder:?}"),
         format!("{who:?}"),
         format!("{:?}", adapty_api::CustomerUserId::new(USER).unwrap()),

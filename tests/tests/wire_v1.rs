@@ -94,6 +94,7 @@ fn assert_envelope(request: &Request, verb: &str, who: &ProfileSelector) {
             "adapty-profile-id",
             id.as_str().to_owned(),
         ),
+        other => panic!("a selector these tests do not know: {other:?}"),
     };
     assert_eq!(header(request, sent), Some(value.as_str()), "{sent}");
     assert_eq!(header(request, absent), None, "{absent} must not be sent");
