@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use reqwest::Url;
+use reqwest::header::HeaderValue;
 
 use crate::{ApiKey, Error, RetryPolicy};
 
@@ -56,22 +57,41 @@ impl Default for Timeouts {
 /// assert_eq!(client.config().retry_policy().max_attempts(), 3);
 /// # Ok::<(), adapty_api::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientConfig {
     pub(crate) api_key: ApiKey,
     pub(crate) user_agent: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
+    /// `Api-Key <key>`, made once and marked sensitive; each request takes a reference-counted
+    /// copy (no formatting per call).
+    pub(crate) authorization: HeaderValue,
+    /// `user_agent` as a header value, made once.
+    pub(crate) user_agent_header: HeaderValue,
+}
+
+/// The key shows as `ApiKey([REDACTED])`; the ready-made headers are left out.
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("api_key", &self.api_key)
+            .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientConfig {
     /// A configuration authenticating with `api_key`, with the default retry policy and timeouts.
     pub(crate) fn new(api_key: ApiKey) -> Self {
         Self {
+            authorization: api_key.header_value(),
             api_key,
             user_agent: USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
+            user_agent_header: HeaderValue::from_static(USER_AGENT),
         }
     }
 
@@ -118,7 +138,7 @@ pub struct ClientBuilder<C> {
     config: ClientConfig,
     base_url: String,
     http_client: Option<reqwest::Client>,
-    build: fn(Parts) -> C,
+    build: fn(Parts) -> Result<C, Error>,
 }
 
 /// What a built client is made of.
@@ -129,7 +149,7 @@ pub(crate) struct Parts {
 }
 
 impl<C> ClientBuilder<C> {
-    pub(crate) fn new(api_key: ApiKey, build: fn(Parts) -> C) -> Self {
+    pub(crate) fn new(api_key: ApiKey, build: fn(Parts) -> Result<C, Error>) -> Self {
         Self {
             config: ClientConfig::new(api_key),
             base_url: DEFAULT_BASE_URL.to_owned(),
@@ -197,20 +217,18 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Checks the settings and builds the client.
-    pub fn build(self) -> Result<C, Error> {
+    pub fn build(mut self) -> Result<C, Error> {
         let base_url = check_base_url(&self.base_url)?;
         // `HeaderValue` would take bytes above 0x7f too; a User-Agent is ASCII.
-        if !self
-            .config
-            .user_agent
-            .bytes()
-            .all(|b| b == b' ' || b.is_ascii_graphic())
-        {
+        let agent = &self.config.user_agent;
+        if !agent.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
             return Err(Error::invalid_input(
                 "user_agent_suffix",
                 "must be printable ASCII",
             ));
         }
+        self.config.user_agent_header = HeaderValue::from_str(agent)
+            .map_err(|_| Error::invalid_input("user_agent_suffix", "must be printable ASCII"))?;
         let timeouts = self.config.timeouts;
         for (field, value) in [
             ("connect_timeout", timeouts.connect),
@@ -228,11 +246,11 @@ impl<C> ClientBuilder<C> {
                 .build()
                 .map_err(Error::transport)?,
         };
-        Ok((self.build)(Parts {
+        (self.build)(Parts {
             base_url,
             http_client,
             config: self.config,
-        }))
+        })
     }
 }
 
@@ -296,13 +314,13 @@ mod tests {
     #[test]
     fn user_agent_suffix_follows_the_crate_name() -> Result<(), Error> {
         let key = ApiKey::new("secret_x")?;
-        let builder =
-            ClientBuilder::new(key.clone(), |parts| parts.config).user_agent_suffix(" my-app/2 ");
+        let builder = ClientBuilder::new(key.clone(), |parts| Ok(parts.config))
+            .user_agent_suffix(" my-app/2 ");
         assert_eq!(
             builder.build()?.user_agent,
             format!("{USER_AGENT} my-app/2")
         );
-        let bad = ClientBuilder::new(key, |parts| parts.config).user_agent_suffix("app\u{e9}");
+        let bad = ClientBuilder::new(key, |parts| Ok(parts.config)).user_agent_suffix("app\u{e9}");
         match bad.build() {
             Err(Error::InvalidInput(e)) => assert_eq!(e.field(), "user_agent_suffix"),
             other => panic!("{other:?}"),

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 
-use crate::response::{CallRecord, ResponseMeta, TimeoutKind, request_id};
+use crate::response::{ResponseMeta, TimeoutKind, request_id};
 use crate::retry::retry_after;
+use crate::send::Record;
 
 /// Everything that can go wrong with a call.
 ///
@@ -506,61 +507,11 @@ fn redact_strings(message: &str) -> String {
     out
 }
 
-/// Turns a failed generated call into an [`Error`], using what the hooks recorded of the response.
-///
-/// `T` is the success body type, used to find the failing path when a success body did not decode.
-pub(crate) async fn from_generated<T, E>(
-    error: progenitor_client::Error<E>,
-    call: CallRecord,
-    config: &crate::ClientConfig,
-) -> Error
-where
-    T: DeserializeOwned,
-    E: serde::Serialize,
-{
-    use progenitor_client::Error as G;
-    match error {
-        G::InvalidRequest(reason) | G::Custom(reason) => Error::invalid_input("request", reason),
-        G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-            from_reqwest(e, &call, config)
-        }
-        G::ErrorResponse(value) => {
-            let status = value.status();
-            let headers = value.headers().clone();
-            // The generated type is the documented body; re-encoding it feeds the one parser.
-            let body = serde_json::to_vec(&*value)
-                .map(Bytes::from)
-                .unwrap_or_default();
-            Error::Api(Box::new(ApiError::new(status, &headers, body)))
-        }
-        G::UnexpectedResponse(response) => {
-            let status = response.status();
-            let headers = response.headers().clone();
-            match response.bytes().await {
-                Ok(body) => Error::Api(Box::new(ApiError::new(status, &headers, body))),
-                Err(e) => Error::transport(e),
-            }
-        }
-        G::InvalidResponsePayload(body, _) => match call.response {
-            Some(meta) if meta.status.is_success() => {
-                Error::Decode(Box::new(DecodeError::new::<T>(&meta, body)))
-            }
-            Some(meta) => Error::Api(Box::new(ApiError::new(meta.status, &meta.headers, body))),
-            // The hooks always record the response before the body is read; without a record
-            // the call did not go through them, and the body is still not lost.
-            None => Error::Decode(Box::new(DecodeError::new::<T>(
-                &ResponseMeta::unknown(),
-                body,
-            ))),
-        },
-    }
-}
-
 /// Turns the HTTP stack's error of a call's last attempt into an [`Error`]: a timeout (which one,
 /// from what the hooks recorded) or a transport failure.
 pub(crate) fn from_reqwest(
     error: reqwest::Error,
-    call: &CallRecord,
+    call: &Record,
     config: &crate::ClientConfig,
 ) -> Error {
     if error.is_timeout() {

@@ -46,9 +46,9 @@
 )]
 
 mod auth;
+mod call;
 mod config;
 mod error;
-mod hooks;
 mod open_enum;
 mod raw;
 mod response;

@@ -1,15 +1,12 @@
 //! The escape hatch: a request this crate has no method for, sent through the same checks,
 //! authentication, retries, timeouts and error mapping as every other call.
 
-use bytes::Bytes;
-use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{DecodeError, from_reqwest};
-use crate::response::{ResponseMeta, recording_with_timeout};
-use crate::{ApiError, ClientConfig, Error, ProfileSelector, Response, TimeoutError, TimeoutKind};
+use crate::call::{Endpoint, call};
+use crate::{ClientConfig, Error, ProfileSelector, Response};
 
 /// A request built by hand, for an endpoint or a field the typed methods do not cover yet
 /// (start one with [`v1::Client::request`](crate::v1::Client::request)).
@@ -108,55 +105,23 @@ impl<'a> RawRequest<'a> {
     /// on the base URL's host or the body could not be written.
     pub async fn send<T: DeserializeOwned>(self) -> Result<Response<T>, Error> {
         let url = self.url()?;
-        let mut request = reqwest::Request::new(self.method, url);
-        if let Some(body) = self.body {
-            let body = body.map_err(|e| Error::invalid_input("body", e))?;
-            request.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            *request.body_mut() = Some(body.into());
-        }
-        if let Some(profile) = &self.profile {
-            request
-                .headers_mut()
-                .insert(profile.header_name(), profile.header_value());
-        }
-        crate::hooks::prepare(self.config, &mut request);
-        let config = self.config;
-        let call = crate::send::send(self.http, config, request, "request");
-        match recording_with_timeout(config.operation_timeout(), call).await {
-            Err(call) => Err(Error::Timeout(TimeoutError::new(
-                TimeoutKind::Operation,
-                config,
-                call.attempts,
-                None,
-            ))),
-            Ok((Err(error), call)) => Err(from_reqwest(error, &call, config)),
-            Ok((Ok(response), call)) => {
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body: Bytes = response
-                    .bytes()
-                    .await
-                    .map_err(|e| from_reqwest(e, &call, config))?;
-                if !status.is_success() {
-                    return Err(Error::Api(Box::new(ApiError::new(status, &headers, body))));
-                }
-                let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-                    b"null"
-                } else {
-                    &body
-                };
-                match serde_json::from_slice::<T>(text) {
-                    Ok(value) => Ok(Response::new(value, status, &headers)),
-                    Err(_) => {
-                        let meta = ResponseMeta { status, headers };
-                        Err(Error::Decode(Box::new(DecodeError::new::<T>(&meta, body))))
-                    }
-                }
-            }
-        }
+        let body = self
+            .body
+            .transpose()
+            .map_err(|e| Error::invalid_input("body", e))?;
+        let endpoint = Endpoint {
+            name: "request",
+            method: self.method,
+            url,
+        };
+        call(
+            self.http,
+            self.config,
+            &endpoint,
+            self.profile.as_ref(),
+            body,
+        )
+        .await
     }
 
     /// The base URL joined with the path; refused unless it stays on the base URL's scheme, host

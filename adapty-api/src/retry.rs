@@ -156,7 +156,7 @@ impl fmt::Display for Reason {
 /// Whether the outcome of an attempt with `method` is worth another attempt, and why.
 pub(crate) fn classify(
     method: &Method,
-    outcome: &Result<reqwest::Response, reqwest::Error>,
+    outcome: &Result<crate::send::Answer, reqwest::Error>,
 ) -> Option<Reason> {
     // Only these may run twice; a POST may have created a profile already.
     let idempotent = matches!(
@@ -164,8 +164,8 @@ pub(crate) fn classify(
         Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::PATCH | Method::DELETE
     );
     match outcome {
-        Ok(response) => {
-            let status = response.status();
+        Ok(answer) => {
+            let status = answer.status;
             let retryable = match status.as_u16() {
                 429 => true,
                 408 | 500 | 502 | 503 | 504 => idempotent,
@@ -202,10 +202,12 @@ mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
 
-    fn response(status: u16) -> Result<reqwest::Response, reqwest::Error> {
-        let mut response = http::Response::new(Vec::<u8>::new());
-        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-        Ok(reqwest::Response::from(response))
+    fn response(status: u16) -> Result<crate::send::Answer, reqwest::Error> {
+        Ok(crate::send::Answer {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            headers: HeaderMap::new(),
+            body: bytes::Bytes::new(),
+        })
     }
 
     #[test]

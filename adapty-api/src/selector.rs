@@ -64,13 +64,27 @@ impl ProfileSelector {
         }
     }
 
+    /// The header this selector is sent as.
+    pub(crate) fn header(&self) -> reqwest::header::HeaderName {
+        use reqwest::header::HeaderName;
+        const PROFILE_ID: HeaderName = HeaderName::from_static("adapty-profile-id");
+        const CUSTOMER_USER_ID: HeaderName = HeaderName::from_static("adapty-customer-user-id");
+        match self {
+            Self::ProfileId(_) => PROFILE_ID,
+            Self::CustomerUserId(_) => CUSTOMER_USER_ID,
+        }
+    }
+
     /// The header's value; a customer user ID is marked sensitive, so HTTP-level logging redacts
     /// it like the API key.
     pub(crate) fn header_value(&self) -> reqwest::header::HeaderValue {
         use reqwest::header::HeaderValue;
         match self {
-            Self::ProfileId(id) => HeaderValue::from_str(&id.to_string())
-                .unwrap_or_else(|_| HeaderValue::from_static("")),
+            Self::ProfileId(id) => {
+                let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                HeaderValue::from_bytes(id.hyphenated().encode_lower(&mut text).as_bytes())
+                    .unwrap_or_else(|_| HeaderValue::from_static(""))
+            }
             Self::CustomerUserId(id) => {
                 // `CustomerUserId::new` admits printable ASCII only, always a valid value.
                 let mut value = HeaderValue::from_str(id.as_str())

@@ -11,7 +11,10 @@
 //!   the schema (and property) and the keyword, e.g. `PROFILE_REQUEST_CUSTOM_ATTRIBUTES_MAX_ITEMS`;
 //! - every string `enum` becomes `<SCHEMA>_VALUES`;
 //! - every object schema lists its properties (`<SCHEMA>_PROPERTIES`), and those that are clearable
-//!   text, a nullable string without format, pattern or enum (`<SCHEMA>_NULLABLE_TEXT`).
+//!   text, a nullable string without format, pattern or enum (`<SCHEMA>_NULLABLE_TEXT`);
+//! - every operation gives its method, path and name: `<OPERATION>_METHOD` (`"GET"`),
+//!   `<OPERATION>_PATH` and `<OPERATION>_NAME` (`"get_profile"`, the name of the client's method
+//!   and of its tracing span), from its `operationId`.
 
 use std::fmt::Write as _;
 
@@ -51,6 +54,7 @@ pub fn generate(spec: &str, text: &str, replacements: &[(String, String)]) -> Re
         replaced.join(", ")
     );
     let mut names = std::collections::BTreeSet::new();
+    operations(spec, &doc, &mut out, &mut names)?;
     for (name, schema) in schemas {
         let name = name
             .as_str()
@@ -150,6 +154,60 @@ pub fn generate(spec: &str, text: &str, replacements: &[(String, String)]) -> Re
         }
     }
     Ok(out)
+}
+
+/// The method, path and name of every operation, in the spec's order.
+fn operations(
+    spec: &str,
+    doc: &Value,
+    out: &mut String,
+    names: &mut std::collections::BTreeSet<String>,
+) -> Result<()> {
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let Some(paths) = doc["paths"].as_mapping() else {
+        return Ok(());
+    };
+    for (path, item) in paths {
+        let path = path
+            .as_str()
+            .with_context(|| format!("{spec}: a path is not a string"))?;
+        for method in METHODS {
+            let Some(id) = item[method]["operationId"].as_str() else {
+                continue;
+            };
+            let prefix = screaming(id);
+            let snake = prefix.to_ascii_lowercase();
+            for (suffix, doc_line, value) in [
+                (
+                    "METHOD",
+                    format!("The HTTP method of `{id}`."),
+                    method.to_ascii_uppercase(),
+                ),
+                (
+                    "PATH",
+                    format!("The path of `{id}`, below the base URL."),
+                    path.to_owned(),
+                ),
+                (
+                    "NAME",
+                    format!("The name of `{id}` in Rust (its method and tracing span)."),
+                    snake.clone(),
+                ),
+            ] {
+                let constant = format!("{prefix}_{suffix}");
+                if !names.insert(constant.clone()) {
+                    bail!("{spec}: two facts would be named {constant}");
+                }
+                let _ = writeln!(
+                    out,
+                    "/// {doc_line}\npub const {constant}: &str = {value:?};"
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `keyword` of `schema` as a Rust type and literal.

@@ -82,14 +82,6 @@ pub const TARGETS: &[Target] = &[Target {
     ],
 }];
 
-/// The type the generated clients carry for the hand-written hooks.
-const INNER_TYPE: &str = "crate::ClientConfig";
-
-fn quote_path(path: &str) -> Result<proc_macro2::TokenStream> {
-    path.parse()
-        .map_err(|e| anyhow!("invalid Rust path {path}: {e}"))
-}
-
 /// The `Cargo.toml` whose dependencies the generated code uses.
 const CLIENT_MANIFEST: &str = "adapty-api/Cargo.toml";
 
@@ -154,10 +146,7 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
         .with_map_type("::std::collections::BTreeMap")
         .with_derive("PartialEq")
         // Every type states its JSON Schema; a test compares it with the spec's.
-        .with_derive("schemars::JsonSchema")
-        // The hand-written `ClientConfig` (API key, user agent) rides inside every generated
-        // client; the hooks in adapty-api/src/hooks.rs read it to authenticate each request.
-        .with_inner_type(quote_path(INNER_TYPE)?);
+        .with_derive("schemars::JsonSchema");
     let replacements = replacements(target, &text)?;
     for (schema, rust_type) in &replacements {
         settings.with_replacement(schema, rust_type, std::iter::empty());
@@ -195,10 +184,12 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
          // DO NOT EDIT: change the spec (or the settings in xtask/src/lib.rs) and regenerate.\n",
         target.spec,
     );
+    let api = api_summary::summarize(target.spec, &file);
+    keep_types_only(&mut file);
     out.push_str(&prettyplease::unparse(&file));
     Ok(Generated {
         code: out,
-        api: api_summary::summarize(target.spec, &file),
+        api,
         facts: facts::generate(target.spec, &text, &replacements)?,
         enums: enums::generate(target.spec, &text)?,
     })
@@ -232,6 +223,15 @@ fn mark_types_non_exhaustive(file: &mut syn::File) {
             }
         }
     }
+}
+
+/// Keeps the `types` module alone: the crate sends requests through its own pipeline
+/// (adapty-api/src/call.rs), reading each operation's method and path from the facts, so
+/// progenitor's client, builders and their `progenitor_client` imports are not compiled at all.
+/// (The API summary, taken before, still lists the operations the spec defines.)
+fn keep_types_only(file: &mut syn::File) {
+    file.items
+        .retain(|item| matches!(item, syn::Item::Mod(module) if module.ident == "types"));
 }
 
 /// Rewrites `Option<Option<T>>` as `Option<T>`.

@@ -8,6 +8,30 @@
 /// The schemas whose Rust type is not generated (a hand-written or standard type stands in:
 /// see `xtask/src/lib.rs`). A test compares each one's JSON Schema with the spec's.
 pub const REPLACED_SCHEMAS: &[&str] = &["CustomerUserId", "CustomAttributeInputValue", "ClearableText", "ClearableGender", "NullableString", "NullableTimestamp", "NullableOffer", "NullableGender", "NullableCancellationReason", "NullValue", "Timestamp", "Gender", "OfferCategory", "OfferType", "Environment", "CancellationReason"];
+/// The HTTP method of `getProfile`.
+pub const GET_PROFILE_METHOD: &str = "GET";
+/// The path of `getProfile`, below the base URL.
+pub const GET_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
+/// The name of `getProfile` in Rust (its method and tracing span).
+pub const GET_PROFILE_NAME: &str = "get_profile";
+/// The HTTP method of `createProfile`.
+pub const CREATE_PROFILE_METHOD: &str = "POST";
+/// The path of `createProfile`, below the base URL.
+pub const CREATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
+/// The name of `createProfile` in Rust (its method and tracing span).
+pub const CREATE_PROFILE_NAME: &str = "create_profile";
+/// The HTTP method of `deleteProfile`.
+pub const DELETE_PROFILE_METHOD: &str = "DELETE";
+/// The path of `deleteProfile`, below the base URL.
+pub const DELETE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
+/// The name of `deleteProfile` in Rust (its method and tracing span).
+pub const DELETE_PROFILE_NAME: &str = "delete_profile";
+/// The HTTP method of `updateProfile`.
+pub const UPDATE_PROFILE_METHOD: &str = "PATCH";
+/// The path of `updateProfile`, below the base URL.
+pub const UPDATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
+/// The name of `updateProfile` in Rust (its method and tracing span).
+pub const UPDATE_PROFILE_NAME: &str = "update_profile";
 /// `minLength` of `CustomerUserId`.
 pub const CUSTOMER_USER_ID_MIN_LENGTH: usize = 1;
 /// `pattern` of `CustomerUserId`.

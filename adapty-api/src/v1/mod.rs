@@ -40,17 +40,10 @@ pub use enums::*;
 pub use nullable::Nullable;
 pub use validate::MAX_CUSTOM_ATTRIBUTES;
 
-use serde::de::DeserializeOwned;
-
+use crate::call::{Endpoint, call};
 use crate::config::{ClientBuilder, Parts};
-use crate::error::from_generated;
-use crate::response::recording_with_timeout;
-use crate::{
-    ApiKey, ClientConfig, Error, ProfileSelector, RawRequest, Response, TimeoutError, TimeoutKind,
-};
+use crate::{ApiKey, ClientConfig, Error, ProfileSelector, RawRequest, Response};
 use types::{Profile, ProfileRequest, ProfileResponse};
-
-crate::hooks::impl_client_hooks!(generated::Client);
 
 /// A client of the v1 profile API.
 ///
@@ -79,18 +72,58 @@ crate::hooks::impl_client_hooks!(generated::Client);
 /// ```
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: generated::Client,
+    http: reqwest::Client,
+    config: ClientConfig,
+    base_url: String,
+    endpoints: Endpoints,
+}
+
+/// The four operations' endpoints, from the spec's facts, resolved once per client.
+#[derive(Debug, Clone)]
+struct Endpoints {
+    get: Endpoint,
+    create: Endpoint,
+    update: Endpoint,
+    delete: Endpoint,
 }
 
 impl Client {
     /// Starts building a client that authenticates with `api_key`.
     pub fn builder(api_key: ApiKey) -> ClientBuilder<Self> {
-        ClientBuilder::new(api_key, |parts: Parts| Self {
-            inner: generated::Client::new_with_client(
-                &parts.base_url,
-                parts.http_client,
-                parts.config,
-            ),
+        ClientBuilder::new(api_key, |parts: Parts| {
+            let base = parts.base_url.as_str();
+            let endpoints = Endpoints {
+                get: Endpoint::new(
+                    facts::GET_PROFILE_NAME,
+                    facts::GET_PROFILE_METHOD,
+                    base,
+                    facts::GET_PROFILE_PATH,
+                )?,
+                create: Endpoint::new(
+                    facts::CREATE_PROFILE_NAME,
+                    facts::CREATE_PROFILE_METHOD,
+                    base,
+                    facts::CREATE_PROFILE_PATH,
+                )?,
+                update: Endpoint::new(
+                    facts::UPDATE_PROFILE_NAME,
+                    facts::UPDATE_PROFILE_METHOD,
+                    base,
+                    facts::UPDATE_PROFILE_PATH,
+                )?,
+                delete: Endpoint::new(
+                    facts::DELETE_PROFILE_NAME,
+                    facts::DELETE_PROFILE_METHOD,
+                    base,
+                    facts::DELETE_PROFILE_PATH,
+                )?,
+            };
+            Ok(Self {
+                http: parts.http_client,
+                config: parts.config,
+                base_url: parts.base_url,
+                endpoints,
+            })
         })
     }
 
@@ -98,23 +131,17 @@ impl Client {
     /// have yet), sent through the same checks, authentication, retries and timeouts; see
     /// [`RawRequest`].
     pub fn request(&self, method: reqwest::Method, path: &str) -> RawRequest<'_> {
-        RawRequest::new(
-            progenitor_client::ClientInfo::client(&self.inner),
-            self.config(),
-            self.base_url(),
-            method,
-            path,
-        )
+        RawRequest::new(&self.http, &self.config, &self.base_url, method, path)
     }
 
     /// The configuration: retry policy and timeouts.
     pub fn config(&self) -> &ClientConfig {
-        progenitor_client::ClientInfo::inner(&self.inner)
+        &self.config
     }
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        progenitor_client::ClientInfo::baseurl(&self.inner)
+        &self.base_url
     }
 
     /// Retrieves a profile (`GET /api/v1/server-side-api/profiles/`).
@@ -122,12 +149,7 @@ impl Client {
     /// Fails with [`Error::Api`] and [`is_not_found`](crate::ApiError::is_not_found) when no
     /// profile matches.
     pub async fn get_profile(&self, profile: &ProfileSelector) -> Result<Response<Profile>, Error> {
-        finish(
-            self.config(),
-            self.inner.get_profile().select(profile).send(),
-            |r: ProfileResponse| r.data,
-        )
-        .await
+        self.profile_call(&self.endpoints.get, profile, None).await
     }
 
     /// Creates a profile (`POST /api/v1/server-side-api/profiles/`) with the given attributes;
@@ -142,13 +164,9 @@ impl Client {
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
         validate::profile_request(attributes)?;
-        let call = self
-            .inner
-            .create_profile()
-            .select(profile)
-            .body(attributes.clone())
-            .send();
-        finish(self.config(), call, |r: ProfileResponse| r.data).await
+        let body = json(attributes)?;
+        self.profile_call(&self.endpoints.create, profile, Some(body))
+            .await
     }
 
     /// Updates a profile (`PATCH /api/v1/server-side-api/profiles/`): the attributes set in
@@ -189,72 +207,38 @@ impl Client {
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
         validate::profile_request(attributes)?;
-        let call = self
-            .inner
-            .update_profile()
-            .select(profile)
-            .body(attributes.clone())
-            .send();
-        finish(self.config(), call, |r: ProfileResponse| r.data).await
+        let body = json(attributes)?;
+        self.profile_call(&self.endpoints.update, profile, Some(body))
+            .await
     }
 
     /// Deletes a profile and its data (`DELETE /api/v1/server-side-api/profiles/`); Adapty
     /// answers `204 No Content`.
     pub async fn delete_profile(&self, profile: &ProfileSelector) -> Result<Response<()>, Error> {
-        finish(
-            self.config(),
-            self.inner.delete_profile().select(profile).send(),
-            |()| (),
+        call(
+            &self.http,
+            &self.config,
+            &self.endpoints.delete,
+            Some(profile),
+            None,
         )
         .await
     }
-}
 
-/// Awaits a generated call within the operation timeout and converts its outcome: the success
-/// value through `map`, a failure into [`Error`] with what the hooks recorded on the wire.
-async fn finish<T, U, E>(
-    config: &ClientConfig,
-    call: impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
-    map: impl FnOnce(T) -> U,
-) -> Result<Response<U>, Error>
-where
-    T: DeserializeOwned,
-    E: serde::Serialize,
-{
-    match recording_with_timeout(config.operation_timeout(), call).await {
-        Ok((Ok(value), _)) => {
-            let status = value.status();
-            let headers = value.headers().clone();
-            Ok(Response::new(map(value.into_inner()), status, &headers))
-        }
-        Ok((Err(error), call)) => Err(from_generated::<T, E>(error, call, config).await),
-        Err(call) => Err(Error::Timeout(TimeoutError::new(
-            TimeoutKind::Operation,
-            config,
-            call.attempts,
-            None,
-        ))),
+    /// A call answered by a `ProfileResponse`, whose `data` is the value.
+    async fn profile_call(
+        &self,
+        endpoint: &Endpoint,
+        profile: &ProfileSelector,
+        body: Option<Vec<u8>>,
+    ) -> Result<Response<Profile>, Error> {
+        call::<ProfileResponse>(&self.http, &self.config, endpoint, Some(profile), body)
+            .await
+            .map(|response| response.map(|r| r.data))
     }
 }
 
-/// Puts a [`ProfileSelector`] on a generated request builder as its one identity header.
-trait Select {
-    fn select(self, profile: &ProfileSelector) -> Self;
+/// A request body as JSON; a value serde cannot write is an [`Error::InvalidInput`] naming `body`.
+fn json(value: &ProfileRequest) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value).map_err(|e| Error::invalid_input("body", e.to_string()))
 }
-
-macro_rules! impl_select {
-    ($($builder:ident),+) => {$(
-        impl Select for generated::builder::$builder<'_> {
-            fn select(self, profile: &ProfileSelector) -> Self {
-                match profile {
-                    ProfileSelector::ProfileId(id) => self.adapty_profile_id(*id),
-                    ProfileSelector::CustomerUserId(id) => {
-                        self.adapty_customer_user_id(id.as_str().to_owned())
-                    }
-                }
-            }
-        }
-    )+};
-}
-
-impl_select!(GetProfile, CreateProfile, UpdateProfile, DeleteProfile);
