@@ -242,3 +242,37 @@ impl Client {
 fn json(value: &ProfileRequest) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(value).map_err(|e| Error::invalid_input("body", e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send<T: Send>(value: T) -> T {
+        value
+    }
+
+    /// The futures are `Send` (they run on any multi-threaded runtime) and small: each is one state
+    /// machine of this crate's code around reqwest's, moved by value once.
+    #[test]
+    fn call_futures_are_send_and_small() -> Result<(), Error> {
+        let client = Client::builder(ApiKey::new("secret_x")?).build()?;
+        let who = ProfileSelector::customer_user_id("u")?;
+        let request = ProfileRequest::default();
+        let sizes = [
+            std::mem::size_of_val(&send(client.get_profile(&who))),
+            std::mem::size_of_val(&send(client.create_profile(&who, &request))),
+            std::mem::size_of_val(&send(client.update_profile(&who, &request))),
+            std::mem::size_of_val(&send(client.delete_profile(&who))),
+            std::mem::size_of_val(&send(
+                client
+                    .request(reqwest::Method::GET, "/x")
+                    .send::<serde_json::Value>(),
+            )),
+        ];
+        println!("future sizes: {sizes:?}");
+        for size in sizes {
+            assert!(size <= 4096, "a call future is {size} bytes");
+        }
+        Ok(())
+    }
+}
