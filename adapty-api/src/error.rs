@@ -508,7 +508,7 @@ fn redact_strings(message: &str) -> String {
 }
 
 /// Turns the HTTP stack's error of a call's last attempt into an [`Error`]: a timeout (which one,
-/// from what the hooks recorded) or a transport failure.
+/// from what the attempt loop recorded) or a transport failure.
 pub(crate) fn from_reqwest(
     error: reqwest::Error,
     call: &Record,

@@ -1,9 +1,9 @@
 //! Version 1 of Adapty's server-side API: `/api/v1/server-side-api/profiles/`.
 //!
 //! [`Client`] is the entry point. The data types generated from
-//! `openapi/adapty-server-side-api-v1.yaml` are [`types`]; the generated client underneath stays
-//! private (its signatures are progenitor's), and [`Client::request`] reaches what the typed
-//! methods do not cover.
+//! `openapi/adapty-server-side-api-v1.yaml` are [`types`]; each operation's method and path come
+//! from the spec's [`facts`], and every call goes through the crate's one call pipeline.
+//! [`Client::request`] reaches what the typed methods do not cover.
 
 #[rustfmt::skip]
 #[allow(
