@@ -10,7 +10,7 @@ use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
-use crate::error::{DecodeError, from_reqwest};
+use crate::error::{DecodeError, from_failure};
 use crate::response::ResponseMeta;
 use crate::{ApiError, ClientConfig, Error, ProfileSelector, Response};
 
@@ -67,8 +67,9 @@ pub(crate) async fn call<T: DeserializeOwned>(
         }
         request
     };
-    let (outcome, record) = crate::send::send(http, config, &build, endpoint.name).await;
-    let answer = outcome.map_err(|e| from_reqwest(e, &record, config))?;
+    let (outcome, record) =
+        crate::send::send(http, config, &endpoint.url, &build, endpoint.name).await;
+    let answer = outcome.map_err(|e| from_failure(e, &record, config))?;
     if !answer.status.is_success() {
         return Err(Error::Api(Box::new(ApiError::new(
             answer.status,

@@ -23,6 +23,11 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a whole operation may take: every attempt and every wait between them.
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The longest response body the client reads: 8 MiB, some hundred times a profile with a long
+/// purchase history. A longer body ends the call with
+/// [`TransportKind::ResponseTooLarge`](crate::TransportKind::ResponseTooLarge).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
 /// The timeouts of a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Timeouts {
@@ -63,6 +68,7 @@ pub struct ClientConfig {
     pub(crate) user_agent: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
+    pub(crate) max_response_bytes: usize,
     /// `Api-Key <key>`, made once and marked sensitive; each request takes a reference-counted
     /// copy (no formatting per call).
     pub(crate) authorization: HeaderValue,
@@ -78,6 +84,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -91,6 +98,7 @@ impl ClientConfig {
             user_agent: USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             user_agent_header: HeaderValue::from_static(USER_AGENT),
         }
     }
@@ -108,6 +116,11 @@ impl ClientConfig {
     /// The `User-Agent` requests carry.
     pub fn user_agent(&self) -> &str {
         &self.user_agent
+    }
+
+    /// The longest response body read.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
     }
 
     /// The per-attempt timeout.
@@ -169,7 +182,15 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Sends requests through your own `reqwest::Client` (for its proxy, TLS or pool settings).
-    /// Without one, the client builds its own with the [connect timeout](Self::connect_timeout).
+    /// Without one, the client builds its own with the [connect timeout](Self::connect_timeout)
+    /// and no redirects.
+    ///
+    /// **Build yours with `redirect(reqwest::redirect::Policy::none())`.** Adapty's API never
+    /// redirects, and the client's own HTTP client never follows a redirect, but it cannot change
+    /// yours: reqwest follows up to ten by default, taking the identity header and the body (an
+    /// email, a phone number) to wherever the `Location` points. When the answer comes from
+    /// another URL the call fails with
+    /// [`TransportKind::Redirected`](crate::TransportKind::Redirected), after the fact.
     ///
     /// Authentication and the `User-Agent` are added per request, so the client needs no default
     /// headers. The attempt and operation timeouts and the retry policy apply to it too; its
@@ -210,6 +231,14 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// The longest response body to read, in bytes; default [`DEFAULT_MAX_RESPONSE_BYTES`].
+    /// Reading stops at the limit and the call fails with
+    /// [`TransportKind::ResponseTooLarge`](crate::TransportKind::ResponseTooLarge) (not retried).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.config.max_response_bytes = limit;
+        self
+    }
+
     /// Appends `suffix` (e.g. `my-backend/2.3`) to the `User-Agent`, after `adapty-rs/<version>`.
     pub fn user_agent_suffix(mut self, suffix: &str) -> Self {
         self.config.user_agent = format!("{USER_AGENT} {}", suffix.trim());
@@ -239,10 +268,19 @@ impl<C> ClientBuilder<C> {
                 return Err(Error::invalid_input(field, "must be longer than zero"));
             }
         }
+        if self.config.max_response_bytes == 0 {
+            return Err(Error::invalid_input(
+                "max_response_bytes",
+                "must be more than zero",
+            ));
+        }
         let http_client = match self.http_client {
             Some(client) => client,
+            // No redirects: Adapty's API sends none, and following one would carry the identity
+            // header and the body to another host (or to plain http).
             None => reqwest::Client::builder()
                 .connect_timeout(timeouts.connect)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(Error::transport)?,
         };

@@ -13,7 +13,7 @@ use reqwest::header::HeaderMap;
 
 use crate::response::{ResponseMeta, TimeoutKind, request_id};
 use crate::retry::retry_after;
-use crate::send::Record;
+use crate::send::{Failure, Record};
 
 /// Everything that can go wrong with a call.
 ///
@@ -143,6 +143,14 @@ pub enum TransportKind {
     ConnectionLost,
     /// Anything else the HTTP stack reported (e.g. building the HTTP client failed).
     Other,
+    /// The response body was longer than the client's limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); reading
+    /// stopped at the limit.
+    ResponseTooLarge,
+    /// The answer came from another URL than the request went to: an HTTP client given to
+    /// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) followed a redirect.
+    /// Adapty's API does not redirect; the client's own HTTP client never follows one.
+    Redirected,
 }
 
 /// The request could not be sent or its response could not be read.
@@ -152,14 +160,24 @@ pub enum TransportKind {
 #[derive(Debug)]
 pub struct TransportError {
     kind: TransportKind,
-    source: Box<dyn std::error::Error + Send + Sync>,
+    limit: Option<usize>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl TransportError {
     pub(crate) fn new(source: reqwest::Error) -> Self {
         Self {
             kind: transport_kind(&source),
-            source: Box::new(source),
+            limit: None,
+            source: Some(Box::new(source)),
+        }
+    }
+
+    pub(crate) fn of_kind(kind: TransportKind, limit: Option<usize>) -> Self {
+        Self {
+            kind,
+            limit,
+            source: None,
         }
     }
 
@@ -183,19 +201,30 @@ pub(crate) fn transport_kind(error: &reqwest::Error) -> TransportKind {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.kind {
-            TransportKind::Connect => "could not connect to Adapty",
+        match self.kind {
+            TransportKind::Connect => f.write_str("could not connect to Adapty"),
             TransportKind::ConnectionLost => {
-                "the connection to Adapty was lost before the response was complete"
+                f.write_str("the connection to Adapty was lost before the response was complete")
             }
-            TransportKind::Other => "could not talk to Adapty",
-        })
+            TransportKind::ResponseTooLarge => write!(
+                f,
+                "Adapty's response is larger than the limit of {} bytes; reading stopped there",
+                self.limit.unwrap_or_default()
+            ),
+            TransportKind::Redirected => f.write_str(
+                "the answer came from another URL: the HTTP client followed a redirect, which \
+                 Adapty's API never sends",
+            ),
+            TransportKind::Other => f.write_str("could not talk to Adapty"),
+        }
     }
 }
 
 impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.source)
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -507,13 +536,22 @@ fn redact_strings(message: &str) -> String {
     out
 }
 
-/// Turns the HTTP stack's error of a call's last attempt into an [`Error`]: a timeout (which one,
-/// from what the attempt loop recorded) or a transport failure.
-pub(crate) fn from_reqwest(
-    error: reqwest::Error,
-    call: &Record,
-    config: &crate::ClientConfig,
-) -> Error {
+/// Turns the failure of a call's last attempt into an [`Error`]: a timeout (which one, from what
+/// the attempt loop recorded), a transport failure, a body over the limit or a followed redirect.
+pub(crate) fn from_failure(failure: Failure, call: &Record, config: &crate::ClientConfig) -> Error {
+    match failure {
+        Failure::Http(error) => from_reqwest(error, call, config),
+        Failure::TooLarge { limit } => Error::Transport(TransportError::of_kind(
+            TransportKind::ResponseTooLarge,
+            Some(limit),
+        )),
+        Failure::Redirected => {
+            Error::Transport(TransportError::of_kind(TransportKind::Redirected, None))
+        }
+    }
+}
+
+fn from_reqwest(error: reqwest::Error, call: &Record, config: &crate::ClientConfig) -> Error {
     if error.is_timeout() {
         let kind = call.timeout.unwrap_or(TimeoutKind::Attempt);
         Error::Timeout(TimeoutError::new(kind, config, call.attempts, Some(error)))

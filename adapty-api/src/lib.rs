@@ -61,7 +61,7 @@ pub mod v1;
 pub use auth::ApiKey;
 pub use config::{
     ClientBuilder, ClientConfig, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_OPERATION_TIMEOUT,
 };
 pub use error::{
     ApiError, DecodeError, Error, FieldError, InvalidInputError, TimeoutError, TransportError,
@@ -69,7 +69,7 @@ pub use error::{
 };
 pub use raw::RawRequest;
 pub use response::{Response, TimeoutKind};
-pub use retry::RetryPolicy;
+pub use retry::{MAX_RETRY_DELAY, RetryPolicy};
 pub use selector::{CustomerUserId, ProfileSelector};
 pub use timestamp::{TIMESTAMP_PATTERN, Timestamp, TimestampError};
 

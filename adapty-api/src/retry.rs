@@ -49,6 +49,10 @@ pub struct RetryPolicy {
     max_retry_after: Duration,
 }
 
+/// The longest backoff delay a [`RetryPolicy`] keeps (one day): longer settings are clamped to it,
+/// so that doubling and jitter never overflow. (The operation timeout ends a call long before.)
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(24 * 60 * 60);
+
 impl Default for RetryPolicy {
     /// Three attempts in all; delays start at 200 ms, double, and stay under 5 s before jitter;
     /// `Retry-After` is honoured up to 30 s.
@@ -76,17 +80,18 @@ impl RetryPolicy {
     }
 
     /// Sets the wait before the first retry; each later wait doubles, up to
-    /// [`max_delay`](Self::max_delay). A random jitter of up to the same amount is added.
+    /// [`max_delay`](Self::max_delay). A random jitter of up to the same amount is added. A delay
+    /// above [`MAX_RETRY_DELAY`] is taken as that.
     #[must_use = "the policy is a value: use the one this returns"]
     pub fn with_base_delay(mut self, delay: Duration) -> Self {
-        self.base_delay = delay;
+        self.base_delay = delay.min(MAX_RETRY_DELAY);
         self
     }
 
-    /// Sets the longest backoff wait before jitter.
+    /// Sets the longest backoff wait before jitter; above [`MAX_RETRY_DELAY`], that.
     #[must_use = "the policy is a value: use the one this returns"]
     pub fn with_max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
+        self.max_delay = delay.min(MAX_RETRY_DELAY);
         self
     }
 
@@ -156,8 +161,9 @@ impl fmt::Display for Reason {
 /// Whether the outcome of an attempt with `method` is worth another attempt, and why.
 pub(crate) fn classify(
     method: &Method,
-    outcome: &Result<crate::send::Answer, reqwest::Error>,
+    outcome: &Result<crate::send::Answer, crate::send::Failure>,
 ) -> Option<Reason> {
+    use crate::send::Failure;
     // Only these may run twice; a POST may have created a profile already.
     let idempotent = matches!(
         *method,
@@ -173,11 +179,13 @@ pub(crate) fn classify(
             };
             retryable.then_some(Reason::Status(status))
         }
-        Err(error) if error.is_connect() => Some(Reason::Connect),
-        Err(error) if error.is_timeout() => idempotent.then_some(Reason::Timeout),
+        // A body over the limit or a redirect would come again: final.
+        Err(Failure::TooLarge { .. } | Failure::Redirected) => None,
+        Err(Failure::Http(error)) if error.is_connect() => Some(Reason::Connect),
+        Err(Failure::Http(error)) if error.is_timeout() => idempotent.then_some(Reason::Timeout),
         // reqwest reports a body cut short while it is read as a `decode` error (wrapping the
         // body error); nothing is decoded as JSON at this stage.
-        Err(error) if error.is_request() || error.is_body() || error.is_decode() => {
+        Err(Failure::Http(error)) if error.is_request() || error.is_body() || error.is_decode() => {
             idempotent.then_some(Reason::ConnectionLost)
         }
         Err(_) => None,
@@ -202,7 +210,7 @@ mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
 
-    fn response(status: u16) -> Result<crate::send::Answer, reqwest::Error> {
+    fn response(status: u16) -> Result<crate::send::Answer, crate::send::Failure> {
         Ok(crate::send::Answer {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
             headers: HeaderMap::new(),

@@ -7,9 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use reqwest::StatusCode;
+use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
+use reqwest::{StatusCode, Url};
 use tracing::{Instrument, field};
 
 use crate::ClientConfig;
@@ -22,6 +22,17 @@ pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+}
+
+/// Why an attempt got no usable answer.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The HTTP stack failed: connect, timeout, connection lost.
+    Http(reqwest::Error),
+    /// The body went past the client's limit (reading stopped there).
+    TooLarge { limit: usize },
+    /// The answer came from another URL: an HTTP client followed a redirect.
+    Redirected,
 }
 
 /// What happened on the wire: how many attempts were started, and which timeout, if any, ended
@@ -44,9 +55,10 @@ pub(crate) struct Record {
 pub(crate) async fn send(
     http: &reqwest::Client,
     config: &ClientConfig,
+    url: &Url,
     build: &(dyn Fn() -> reqwest::Request + Sync),
     operation: &'static str,
-) -> (reqwest::Result<Answer>, Record) {
+) -> (Result<Answer, Failure>, Record) {
     let request = build();
     let span = tracing::info_span!(
         "adapty.request",
@@ -58,7 +70,7 @@ pub(crate) async fn send(
         duration_ms = field::Empty,
     );
     let started = Instant::now();
-    let outcome = attempts(http, config, build, request, started, &span)
+    let outcome = attempts(http, config, url, build, request, started, &span)
         .instrument(span.clone())
         .await;
     span.record("duration_ms", millis(started.elapsed()));
@@ -68,12 +80,14 @@ pub(crate) async fn send(
 async fn attempts(
     http: &reqwest::Client,
     config: &ClientConfig,
+    url: &Url,
     build: &(dyn Fn() -> reqwest::Request + Sync),
     mut request: reqwest::Request,
     started: Instant,
     span: &tracing::Span,
-) -> (reqwest::Result<Answer>, Record) {
-    let deadline = started + config.timeouts.operation;
+) -> (Result<Answer, Failure>, Record) {
+    // `None`: the operation timeout is too long to be a point in time; no deadline.
+    let deadline = started.checked_add(config.timeouts.operation);
     let method = request.method().clone();
     let mut backoff = None;
     let mut record = Record::default();
@@ -81,11 +95,13 @@ async fn attempts(
         record.attempts += 1;
         let attempt = record.attempts;
         span.record("attempt", attempt);
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let remaining = deadline.map_or(Duration::MAX, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
         let limit = config.timeouts.attempt.min(remaining);
         *request.timeout_mut() = Some(limit);
 
-        let outcome = once(http, request).await;
+        let outcome = once(http, request, url, config.max_response_bytes).await;
         record.timeout = None;
         match &outcome {
             Ok(answer) => {
@@ -96,7 +112,7 @@ async fn attempts(
                     span.record("request_id", id.as_str());
                 }
             }
-            Err(error) if error.is_timeout() => {
+            Err(Failure::Http(error)) if error.is_timeout() => {
                 record.timeout = Some(if error.is_connect() {
                     TimeoutKind::Connect
                 } else if limit < config.timeouts.attempt {
@@ -132,7 +148,13 @@ async fn attempts(
                 None => return (outcome, record),
             },
         };
-        if Instant::now() + wait >= deadline {
+        let before_deadline = match (Instant::now().checked_add(wait), deadline) {
+            (Some(after_wait), Some(deadline)) => after_wait < deadline,
+            (Some(_), None) => true,
+            // A wait too long to be a point in time never ends in time.
+            (None, _) => false,
+        };
+        if !before_deadline {
             tracing::info!(
                 attempt,
                 %reason,
@@ -151,12 +173,47 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// One attempt: the answer with its whole body read into memory.
-async fn once(http: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<Answer> {
-    let mut response = http.execute(request).await?;
+/// One attempt: the answer with its whole body read into memory, at most `limit` bytes of it.
+async fn once(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    url: &Url,
+    limit: usize,
+) -> Result<Answer, Failure> {
+    let mut response = http.execute(request).await.map_err(Failure::Http)?;
+    if response.url() != url {
+        return Err(Failure::Redirected);
+    }
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await?;
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(Failure::TooLarge { limit });
+    }
+    // The body chunk by chunk, never past the limit; a body of one chunk is kept as it came.
+    let mut first: Option<Bytes> = None;
+    let mut more: Option<BytesMut> = None;
+    let mut length = 0usize;
+    while let Some(chunk) = response.chunk().await.map_err(Failure::Http)? {
+        length = length.saturating_add(chunk.len());
+        if length > limit {
+            return Err(Failure::TooLarge { limit });
+        }
+        match (&mut first, &mut more) {
+            (None, _) => first = Some(chunk),
+            (Some(head), None) => {
+                let mut joined = BytesMut::with_capacity(head.len() + chunk.len());
+                joined.extend_from_slice(head);
+                joined.extend_from_slice(&chunk);
+                more = Some(joined);
+            }
+            (Some(_), Some(joined)) => joined.extend_from_slice(&chunk),
+        }
+    }
+    let body = match (first, more) {
+        (_, Some(joined)) => joined.freeze(),
+        (Some(only), None) => only,
+        (None, None) => Bytes::new(),
+    };
     Ok(Answer {
         status,
         headers,
@@ -165,11 +222,13 @@ async fn once(http: &reqwest::Client, request: reqwest::Request) -> reqwest::Res
 }
 
 /// A short, data-free description of an attempt's outcome for the logs.
-fn describe(outcome: &reqwest::Result<Answer>) -> String {
+fn describe(outcome: &Result<Answer, Failure>) -> String {
     match outcome {
         Ok(answer) => format!("status {}", answer.status.as_u16()),
-        Err(error) if error.is_connect() => "connection failed".to_owned(),
-        Err(error) if error.is_timeout() => "timed out".to_owned(),
-        Err(_) => "connection lost".to_owned(),
+        Err(Failure::Http(error)) if error.is_connect() => "connection failed".to_owned(),
+        Err(Failure::Http(error)) if error.is_timeout() => "timed out".to_owned(),
+        Err(Failure::Http(_)) => "connection lost".to_owned(),
+        Err(Failure::TooLarge { .. }) => "body over the limit".to_owned(),
+        Err(Failure::Redirected) => "redirected".to_owned(),
     }
 }
