@@ -18,7 +18,8 @@ struct Args {
     listen: SocketAddr,
 
     /// A secret API key to accept (`Authorization: Api-Key <KEY>`). Repeat it for more keys, or
-    /// give a comma-separated list in ADAPTY_EMULATOR_API_KEYS.
+    /// give a comma-separated list in ADAPTY_EMULATOR_API_KEYS, which keeps the keys out of the
+    /// process list (a key given here is visible to every user of the machine, e.g. in `ps`).
     #[arg(
         long = "api-key",
         value_name = "KEY",
@@ -63,6 +64,14 @@ async fn main() -> ExitCode {
         }
     };
     println!("{}", running.base_url());
+    if !running.local_addr().ip().is_loopback() {
+        eprintln!(
+            "adapty-emulator: WARNING: listening on {}, not a loopback address: the emulator and \
+             its keys are reachable from the network. It is a test tool with no TLS; listen on \
+             127.0.0.1 unless other machines must reach it.",
+            running.local_addr()
+        );
+    }
     eprintln!(
         "adapty-emulator: serving {}{} (control API {}); Ctrl-C stops",
         running.base_url(),

@@ -296,7 +296,7 @@ fn authenticate(keys: &[String], headers: &HeaderMap) -> Result<(), ApiFailure> 
     match value.split_once(' ') {
         Some((scheme, key)) if scheme.eq_ignore_ascii_case("Api-Key") => {
             let key = key.trim();
-            if keys.iter().any(|k| k == key) {
+            if is_configured(keys, key) {
                 Ok(())
             } else {
                 Err(ApiFailure::invalid_key("Invalid API key."))
@@ -306,6 +306,17 @@ fn authenticate(keys: &[String], headers: &HeaderMap) -> Result<(), ApiFailure> 
             "Invalid Authorization header: send `Api-Key <your secret API key>`.",
         )),
     }
+}
+
+/// Whether `key` is one of `keys`, compared in constant time: every configured key is compared,
+/// and each comparison takes as long whatever the bytes (only a length difference shows), so the
+/// answer's timing does not tell how much of a guess was right.
+fn is_configured(keys: &[String], key: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let matched = keys.iter().fold(subtle::Choice::from(0), |found, k| {
+        found | k.as_bytes().ct_eq(key.as_bytes())
+    });
+    bool::from(matched)
 }
 
 /// The identity headers as sent.
@@ -536,5 +547,28 @@ fn purchases<T: serde::de::DeserializeOwned + serde::Serialize>(
             ));
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_exactly() {
+        let keys = ["secret_a".to_owned(), "secret_bb".to_owned()];
+        assert!(is_configured(&keys, "secret_a"));
+        assert!(is_configured(&keys, "secret_bb"));
+        for wrong in [
+            "",
+            "secret_",
+            "secret_b",
+            "secret_bbb",
+            "SECRET_A",
+            "secret_a ",
+        ] {
+            assert!(!is_configured(&keys, wrong), "{wrong:?}");
+        }
+        assert!(!is_configured(&[], "secret_a"));
     }
 }

@@ -152,3 +152,34 @@ async fn debug_output_hides_the_api_keys() {
     assert!(!shown.contains("secret_do_not_print"), "{shown}");
     assert!(shown.contains("1 redacted"), "{shown}");
 }
+
+/// Listening beyond loopback is allowed but said loudly; on loopback nothing is said.
+#[test]
+fn listening_beyond_loopback_is_warned_about() {
+    let warning = |listen: &str| -> String {
+        let mut child = Command::new(BINARY)
+            .args(["--listen", listen, "--api-key", "secret_warn"])
+            .env_remove("ADAPTY_EMULATOR_API_KEYS")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The first stdout line (the URL) comes after any warning was written.
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut said = String::new();
+        // The serving line ends what the start writes to stderr.
+        while stderr.read_line(&mut said).unwrap_or(0) > 0 && !said.contains("Ctrl-C stops") {}
+        child.kill().unwrap();
+        child.wait().unwrap();
+        said
+    };
+    let wide = warning("0.0.0.0:0");
+    assert!(wide.contains("WARNING"), "{wide}");
+    assert!(wide.contains("reachable from the network"), "{wide}");
+    let local = warning("127.0.0.1:0");
+    assert!(!local.contains("WARNING"), "{local}");
+}
