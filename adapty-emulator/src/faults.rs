@@ -91,6 +91,13 @@ pub const MAX_DELAY_MILLIS: u64 = 60_000;
 /// The most requests one [`crate::RunningEmulator::inject`] call may cover.
 pub const MAX_TIMES: u32 = 10_000;
 
+/// The longest body of a `non_json` fault, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The most fault entries one queue holds (an entry is one fault and how many times it is
+/// served), so the control API cannot make the queues grow without bound.
+pub const MAX_QUEUED: usize = 1_000;
+
 /// Why a fault was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -104,7 +111,7 @@ pub struct FaultError {
 
 impl Fault {
     /// Checks the fault's values: statuses in range, a delay of at most [`MAX_DELAY_MILLIS`], a
-    /// `Content-Type` that fits in a header.
+    /// `Content-Type` that fits in a header, a body of at most [`MAX_BODY_BYTES`].
     pub fn validate(&self) -> Result<(), FaultError> {
         let bad = |field, message: String| Err(FaultError { field, message });
         match self {
@@ -123,6 +130,13 @@ impl Fault {
                     format!("{content_type:?} cannot be sent as a header value"),
                 )
             }
+            Fault::NonJson { body, .. } if body.len() > MAX_BODY_BYTES => bad(
+                "body",
+                format!(
+                    "{} bytes is longer than the limit of {MAX_BODY_BYTES} bytes",
+                    body.len()
+                ),
+            ),
             Fault::Delay { millis } if *millis > MAX_DELAY_MILLIS => bad(
                 "millis",
                 format!("{millis} ms is longer than the limit of {MAX_DELAY_MILLIS} ms"),
@@ -133,9 +147,10 @@ impl Fault {
 }
 
 /// Queued faults: one queue per operation and one for any operation. A request takes the next
-/// fault of its operation's queue, or else of the any-operation queue.
+/// fault of its operation's queue, or else of the any-operation queue. A fault queued `times`
+/// times is stored once, with its count.
 #[derive(Debug, Default)]
-pub(crate) struct FaultQueue(Mutex<[VecDeque<Fault>; 5]>);
+pub(crate) struct FaultQueue(Mutex<[VecDeque<(Fault, u32)>; 5]>);
 
 impl FaultQueue {
     fn slot(operation: Option<Operation>) -> usize {
@@ -158,22 +173,40 @@ impl FaultQueue {
         }
         let mut queues = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let queue = &mut queues[Self::slot(operation)];
-        queue.extend(std::iter::repeat_n(fault, times as usize));
+        if queue.len() >= MAX_QUEUED {
+            return Err(FaultError {
+                field: "operation",
+                message: format!(
+                    "{MAX_QUEUED} faults are queued already; clear them or let them be served"
+                ),
+            });
+        }
+        queue.push_back((fault, times));
         Ok(())
     }
 
     /// Takes the fault for the next request of `operation`, if one is queued.
     pub(crate) fn next(&self, operation: Operation) -> Option<Fault> {
         let mut queues = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        queues[operation.index()]
-            .pop_front()
-            .or_else(|| queues[4].pop_front())
+        let index = if queues[operation.index()].is_empty() {
+            4
+        } else {
+            operation.index()
+        };
+        let queue = &mut queues[index];
+        let (fault, left) = queue.front_mut()?;
+        *left -= 1;
+        if *left == 0 {
+            queue.pop_front().map(|(fault, _)| fault)
+        } else {
+            Some(fault.clone())
+        }
     }
 
     /// How many faults are queued, per operation and for any operation.
     pub(crate) fn pending(&self) -> [usize; 5] {
         let queues = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        [0, 1, 2, 3, 4].map(|i| queues[i].len())
+        [0, 1, 2, 3, 4].map(|i| queues[i].iter().map(|(_, left)| *left as usize).sum())
     }
 
     /// Drops every queued fault.
@@ -260,5 +293,42 @@ mod tests {
             matches!(fault, Fault::NonJson { status: 502, ref content_type, .. } if content_type == "text/html")
         );
         assert!(serde_json::from_str::<Fault>(r#"{"type": "explode"}"#).is_err());
+    }
+
+    #[test]
+    fn a_fault_queued_many_times_is_stored_once_and_the_queues_are_bounded() {
+        let queue = FaultQueue::default();
+        let page = Fault::NonJson {
+            status: 502,
+            body: "x".repeat(MAX_BODY_BYTES),
+            content_type: "text/html".into(),
+        };
+        queue
+            .push(Some(Operation::Get), page.clone(), MAX_TIMES)
+            .unwrap();
+        assert_eq!(queue.pending()[Operation::Get.index()], MAX_TIMES as usize);
+        // One entry holds the body once, whatever the count.
+        assert_eq!(queue.0.lock().unwrap()[Operation::Get.index()].len(), 1);
+        for _ in 0..MAX_TIMES {
+            assert_eq!(queue.next(Operation::Get).as_ref(), Some(&page));
+        }
+        assert_eq!(queue.next(Operation::Get), None);
+
+        let too_long = Fault::NonJson {
+            status: 502,
+            body: "x".repeat(MAX_BODY_BYTES + 1),
+            content_type: "text/html".into(),
+        };
+        assert_eq!(queue.push(None, too_long, 1).unwrap_err().field, "body");
+        for _ in 0..MAX_QUEUED {
+            queue.push(None, Fault::DropConnection, 1).unwrap();
+        }
+        assert_eq!(
+            queue
+                .push(None, Fault::DropConnection, 1)
+                .unwrap_err()
+                .field,
+            "operation"
+        );
     }
 }
