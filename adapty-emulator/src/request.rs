@@ -7,7 +7,7 @@ use adapty_api::v1::types::CustomAttributeInputKey;
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use crate::error::ApiFailure;
+use crate::error::{ApiFailure, NON_FIELD_ERRORS};
 
 // The spec's facts, generated from it (`adapty_api::v1::facts`); nothing here restates them.
 /// At most this many custom attributes per request and per profile (`maxItems` in the spec).
@@ -85,13 +85,25 @@ pub(crate) struct ProfilePatch {
     pub(crate) installation_meta: Option<InstallationPatch>,
 }
 
-/// Field errors collected while reading a body: `(source, message)`.
+/// Field errors collected while reading a body: `(source, message)`, at most [`MAX_PROBLEMS`]
+/// of them (then one line saying more were left out), so a hostile body cannot make the answer
+/// grow with it.
 #[derive(Default)]
 struct Problems(Vec<(String, String)>);
 
+/// The most field errors one answer lists.
+const MAX_PROBLEMS: usize = 50;
+
 impl Problems {
     fn add(&mut self, source: impl Into<String>, message: impl Into<String>) {
-        self.0.push((source.into(), message.into()));
+        match self.0.len() {
+            n if n < MAX_PROBLEMS => self.0.push((source.into(), message.into())),
+            MAX_PROBLEMS => self.0.push((
+                NON_FIELD_ERRORS.to_owned(),
+                format!("More than {MAX_PROBLEMS} problems; the rest are not listed."),
+            )),
+            _ => {}
+        }
     }
 }
 
@@ -296,6 +308,8 @@ fn custom_attributes(
                 items.len()
             ),
         );
+        // Past the limit the list is refused whole: its items are not read one by one.
+        return Vec::new();
     }
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {

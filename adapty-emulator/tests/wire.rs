@@ -535,3 +535,54 @@ async fn other_methods_and_paths() {
         no_slash.text
     );
 }
+
+/// A body built to amplify (a huge list of invalid attributes, then many bad fields) gets a small
+/// answer: the list past its limit is refused whole, and at most 50 problems are listed.
+#[tokio::test]
+async fn hostile_bodies_get_small_answers() {
+    let emulator = emulator().await;
+    let item = r#"{"key":"bad key!","value":[1]}"#;
+    let huge = format!(
+        r#"{{"custom_attributes":[{}]}}"#,
+        vec![item; 60_000].join(",")
+    );
+    assert!(huge.len() > 1_800_000); // just under the 2 MB body limit
+    let started = std::time::Instant::now();
+    let answer = raw(
+        &emulator,
+        "POST",
+        &[AUTH, ("adapty-customer-user-id", "u-hostile")],
+        Some(&huge),
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{}", answer.text);
+    assert_eq!(answer.sources(), ["custom_attributes"]);
+    assert!(answer.text.len() < 1_000, "{} bytes", answer.text.len());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
+    // Many bad items within the limit, and many bad fields: the list of problems is bounded.
+    let bad: Vec<String> = (0..30)
+        .map(|i| format!(r#"{{"key":"bad {i}","value":[1]}}"#))
+        .collect();
+    let mut fields: Vec<String> = ["first_name", "last_name", "email", "phone_number", "store"]
+        .iter()
+        .map(|f| format!(r#""{f}": 1"#))
+        .collect();
+    fields.push(format!(r#""custom_attributes": [{}]"#, bad.join(",")));
+    let body = format!("{{{}}}", fields.join(","));
+    let answer = raw(
+        &emulator,
+        "POST",
+        &[AUTH, ("adapty-customer-user-id", "u-hostile")],
+        Some(&body),
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    let listed: usize = answer.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["errors"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(listed <= 51, "{listed} problems listed");
+}
