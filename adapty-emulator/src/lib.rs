@@ -318,14 +318,22 @@ impl RunningEmulator {
         self.app.store.read().len()
     }
 
-    /// Stops accepting connections, lets the requests in flight finish, and waits for the server.
+    /// Stops accepting connections, lets the requests in flight finish for up to
+    /// [`SHUTDOWN_GRACE`], then closes whatever is left (a client holding a half-sent request, an
+    /// idle keep-alive connection) and returns.
     pub async fn shutdown(mut self) -> io::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match self.task.take() {
-            Some(task) => task.await.map_err(io::Error::other)?,
-            None => Ok(()),
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+            Ok(done) => done.map_err(io::Error::other)?,
+            Err(_) => {
+                task.abort();
+                Ok(())
+            }
         }
     }
 }
@@ -337,6 +345,10 @@ impl Drop for RunningEmulator {
         }
     }
 }
+
+/// How long [`RunningEmulator::shutdown`] lets requests in flight finish before it closes their
+/// connections.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The README's examples, compiled as doc tests.
 #[doc = include_str!("../README.md")]

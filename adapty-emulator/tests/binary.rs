@@ -183,3 +183,41 @@ fn listening_beyond_loopback_is_warned_about() {
     let local = warning("127.0.0.1:0");
     assert!(!local.contains("WARNING"), "{local}");
 }
+
+/// SIGTERM stops the binary within the shutdown grace even while a client holds a half-sent
+/// request open.
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_binary_despite_a_half_sent_request() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+
+    let (mut running, url) = start(&[], &[("ADAPTY_EMULATOR_API_KEYS", "secret_term")]);
+    let child = &mut running.0;
+    let address = url.trim_start_matches("http://").to_owned();
+    let mut held = std::net::TcpStream::connect(&address).unwrap();
+    // The request line and one header, never the blank line that ends the head.
+    held.write_all(b"GET /api/v1/server-side-api/profiles/ HTTP/1.1\r\nhost: x\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let limit = adapty_emulator::SHUTDOWN_GRACE + Duration::from_secs(5);
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            assert!(exit.success(), "{exit:?}");
+            break;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "still running after {:?}",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(held);
+}
