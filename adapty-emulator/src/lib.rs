@@ -64,6 +64,7 @@ pub struct Emulator {
     control_api: bool,
     demo_purchases: bool,
     traffic: Option<PathBuf>,
+    request_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -79,6 +80,7 @@ impl std::fmt::Debug for Emulator {
             .field("control_api", &self.control_api)
             .field("demo_purchases", &self.demo_purchases)
             .field("traffic", &self.traffic)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }
@@ -100,7 +102,17 @@ impl Emulator {
             control_api: false,
             demo_purchases: false,
             traffic: Recorder::dir_from_env(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
+    }
+
+    /// How long a request may take to arrive (head and body), counted from when the server
+    /// starts waiting for it; default [`DEFAULT_REQUEST_TIMEOUT`]. A connection that does not
+    /// deliver a request in time (a client sending a byte at a time, half a request, or nothing
+    /// on an idle keep-alive connection) is closed.
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request_timeout = timeout;
+        self
     }
 
     /// The address to listen on; port 0 picks a free port.
@@ -192,7 +204,7 @@ impl Emulator {
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(
-                DroppableListener(listener),
+                DroppableListener(listener, self.request_timeout),
                 router.into_make_service_with_connect_info::<ConnectionHandle>(),
             )
             .with_graceful_shutdown(async move {
@@ -345,6 +357,10 @@ impl Drop for RunningEmulator {
         }
     }
 }
+
+/// How long a request may take to arrive by default: 90 s, longer than the longest delay fault
+/// ([`MAX_DELAY_MILLIS`]), so that no fault is cut short.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
 
 /// How long [`RunningEmulator::shutdown`] lets requests in flight finish before it closes their
 /// connections.

@@ -3,6 +3,7 @@
 //!
 //! [`Fault::DropConnection`]: crate::Fault::DropConnection
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -16,8 +17,8 @@ use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Accepts TCP connections and wraps each in a [`DroppableStream`].
-pub(crate) struct DroppableListener(pub(crate) TcpListener);
+/// Accepts TCP connections and wraps each in a [`DroppableStream`] with the request timeout.
+pub(crate) struct DroppableListener(pub(crate) TcpListener, pub(crate) Duration);
 
 impl Listener for DroppableListener {
     type Io = DroppableStream;
@@ -32,6 +33,8 @@ impl Listener for DroppableListener {
                     let stream = DroppableStream {
                         inner: stream,
                         dropped: Arc::new(AtomicBool::new(false)),
+                        timeout: self.1,
+                        deadline: None,
                     };
                     return (stream, addr);
                 }
@@ -49,9 +52,16 @@ impl Listener for DroppableListener {
 
 /// A TCP stream that fails every read and write once its connection is marked dropped, which
 /// makes the HTTP server close it.
+///
+/// It also bounds how long a request may take to arrive: when the server waits for bytes, a
+/// deadline of `timeout` starts, and only writing an answer clears it. Bytes trickling in do not
+/// move it, so a client that sends a head or a body a byte at a time (slowloris), or sends half a
+/// request and stops, or keeps an idle connection, is cut off once `timeout` has passed.
 pub(crate) struct DroppableStream {
     inner: TcpStream,
     dropped: Arc<AtomicBool>,
+    timeout: Duration,
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 fn dropped_error() -> io::Error {
@@ -76,7 +86,22 @@ impl AsyncRead for DroppableStream {
         if self.is_dropped() {
             return Poll::Ready(Err(dropped_error()));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Pending => {
+                let timeout = self.timeout;
+                let deadline = self
+                    .deadline
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match deadline.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the request did not arrive within the request timeout",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+            ready => ready,
+        }
     }
 }
 
@@ -89,7 +114,12 @@ impl AsyncWrite for DroppableStream {
         if self.is_dropped() {
             return Poll::Ready(Err(dropped_error()));
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(written, Poll::Ready(Ok(_))) {
+            // An answer is going out: the next request gets a deadline of its own.
+            self.deadline = None;
+        }
+        written
     }
 
     fn poll_write_vectored(
@@ -100,7 +130,11 @@ impl AsyncWrite for DroppableStream {
         if self.is_dropped() {
             return Poll::Ready(Err(dropped_error()));
         }
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(written, Poll::Ready(Ok(_))) {
+            self.deadline = None;
+        }
+        written
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -122,14 +122,14 @@ async fn create_profile(
     State(app): Shared,
     ConnectInfo(conn): ConnectInfo<ConnectionHandle>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     write_profile(
         &app,
         &conn,
         Operation::Create,
         &headers,
-        &body,
+        body,
         Profiles::create,
     )
     .await
@@ -139,32 +139,49 @@ async fn update_profile(
     State(app): Shared,
     ConnectInfo(conn): ConnectInfo<ConnectionHandle>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     write_profile(
         &app,
         &conn,
         Operation::Update,
         &headers,
-        &body,
+        body,
         Profiles::update,
     )
     .await
 }
 
-/// Create and update: faults and authentication, the checked body, then `apply` under the write
-/// lock (one lock for the whole change, so concurrent writes lose nothing).
+/// The longest request body read, as axum's default limit was: 2 MiB.
+pub(crate) const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
+
+/// Create and update: faults and authentication first (an unauthenticated body is never read),
+/// then the body (at most [`MAX_REQUEST_BODY`]) checked, then `apply` under the write lock (one
+/// lock for the whole change, so concurrent writes lose nothing).
 async fn write_profile(
     app: &App,
     conn: &ConnectionHandle,
     operation: Operation,
     headers: &HeaderMap,
-    body: &Bytes,
+    body: Body,
     apply: for<'p> fn(&'p mut Profiles, &Identity, ProfilePatch) -> Result<&'p Profile, ApiFailure>,
 ) -> Response {
     if let Err(early) = prelude(app, conn, operation, headers).await {
         return early;
     }
+    let body = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(body) => body,
+        Err(_) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The request body could not be read whole within {MAX_REQUEST_BODY} bytes."
+                ),
+            )
+                .into_response();
+        }
+    };
+    let body = &body;
     let patch = match json_body(headers, body).and_then(|()| parse_profile_request(body)) {
         Ok(patch) => patch,
         Err(failure) => return failure.into_response(),

@@ -586,3 +586,65 @@ async fn hostile_bodies_get_small_answers() {
         .sum();
     assert!(listed <= 51, "{listed} problems listed");
 }
+
+/// A client that sends its request a byte at a time (slowloris), or half a request and then
+/// nothing, is cut off at the request timeout; a request with a wrong key is answered at once,
+/// without waiting for its announced body.
+#[tokio::test]
+async fn slow_and_unauthenticated_requests_do_not_hold_the_server() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let emulator = adapty_emulator::Emulator::new()
+        .api_key(KEY)
+        .request_timeout(Duration::from_millis(500))
+        .start()
+        .await
+        .unwrap();
+    let address = emulator.local_addr();
+
+    // Slowloris: one byte every 100 ms, never the end of the head.
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    let started = Instant::now();
+    let head = b"GET /api/v1/server-side-api/profiles/ HTTP/1.1\r\nhost: x\r\nx-slow: ";
+    let mut closed_after = None;
+    for byte in head.iter().chain(std::iter::repeat(&b'a')).take(200) {
+        if slow.write_all(&[*byte]).await.is_err() {
+            closed_after = Some(started.elapsed());
+            break;
+        }
+        let mut probe = [0u8; 1];
+        if let Ok(Ok(0)) =
+            tokio::time::timeout(Duration::from_millis(100), slow.read(&mut probe)).await
+        {
+            closed_after = Some(started.elapsed());
+            break;
+        }
+    }
+    let closed_after = closed_after.expect("the trickling connection was never closed");
+    assert!(
+        closed_after < Duration::from_secs(3),
+        "closed after {closed_after:?}"
+    );
+
+    // A wrong key and a body announced but never sent: the 401 comes at once.
+    let mut unauthenticated = tokio::net::TcpStream::connect(address).await.unwrap();
+    unauthenticated
+        .write_all(
+            b"POST /api/v1/server-side-api/profiles/ HTTP/1.1\r\nhost: x\r\n\
+              authorization: Api-Key wrong\r\nadapty-customer-user-id: u\r\n\
+              content-type: application/json\r\ncontent-length: 2000000\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 1024];
+    let n = tokio::time::timeout(
+        Duration::from_millis(400),
+        unauthenticated.read(&mut answer),
+    )
+    .await
+    .expect("answered before the request timeout")
+    .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+}
