@@ -29,6 +29,11 @@ struct Detail {
 }
 
 impl ApiFailure {
+    /// How many messages the answer lists, over every source.
+    pub(crate) fn message_count(&self) -> usize {
+        self.body.errors.iter().map(|d| d.errors.len()).sum()
+    }
+
     /// An error with one source and its messages.
     pub(crate) fn new(
         status: StatusCode,

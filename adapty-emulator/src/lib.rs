@@ -358,6 +358,18 @@ impl Drop for RunningEmulator {
     }
 }
 
+/// Entry points for the fuzz targets in `fuzz/` and the property tests; not part of the API.
+#[doc(hidden)]
+pub mod __fuzz {
+    /// Reads a profile request body as the create and update handlers do: `Ok` when it is
+    /// accepted, else the number of messages the 400 answer lists.
+    pub fn parse_profile_request(body: &[u8]) -> Result<(), usize> {
+        crate::request::parse_profile_request(body)
+            .map(drop)
+            .map_err(|failure| failure.message_count())
+    }
+}
+
 /// How long a request may take to arrive by default: 90 s, longer than the longest delay fault
 /// ([`MAX_DELAY_MILLIS`]), so that no fault is cut short.
 pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);

@@ -8,3 +8,5 @@
 //!   path, headers, bodies, error mapping, the raw-request escape hatch;
 //! - `resilience.rs`: retries, timeouts, broken and reset connections, validation before sending;
 //! - `no_secrets.rs`: logs, `Debug` and `Display` hold no key and no personal data.
+
+pub mod properties;
