@@ -20,11 +20,7 @@ impl<T> Response<T> {
         Self {
             value,
             status,
-            request_id: REQUEST_ID_HEADERS
-                .into_iter()
-                .find_map(|name| headers.get(name))
-                .filter(|v| v.to_str().is_ok())
-                .cloned(),
+            request_id: request_id_value(headers).cloned(),
         }
     }
 
@@ -66,11 +62,17 @@ const REQUEST_ID_HEADERS: [&str; 2] = ["request-id", "x-request-id"];
 /// The request ID of a response: Adapty documents `Request-Id`; `X-Request-Id` is read as a
 /// fallback for proxies that rename it.
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    request_id_value(headers)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The request ID header's value, when it is text (a `Response` keeps it as is, uncopied).
+fn request_id_value(headers: &HeaderMap) -> Option<&HeaderValue> {
     REQUEST_ID_HEADERS
         .into_iter()
         .find_map(|name| headers.get(name))
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+        .filter(|v| v.to_str().is_ok())
 }
 
 /// The status and headers of a response whose body is described by an error.
