@@ -1,18 +1,42 @@
 //! One call, typed or raw: the request is built here (authentication, `User-Agent`, the identity
-//! header, the JSON body), sent under the retry policy and timeouts ([`crate::send`]), and its
-//! outcome becomes a [`Response`] or this crate's [`Error`].
+//! header, path and query parameters, other headers, the body), sent under the retry policy and
+//! timeouts ([`crate::send`]), and its outcome becomes a [`Response`] or this crate's [`Error`].
 //!
-//! Every operation of every version goes through [`call`]; a version module only names its
-//! [`Endpoint`]s, whose methods and paths come from the spec's generated facts.
+//! Every operation of every version goes through [`Call`]; a version module only names its
+//! [`Endpoint`]s, whose methods and paths come from the spec's generated facts ([`Operation`]),
+//! and says what each call carries.
 
 use bytes::Bytes;
-use reqwest::header::{self, HeaderValue};
+use reqwest::header::{self, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{DecodeError, from_failure};
 use crate::response::ResponseMeta;
-use crate::{ApiError, ClientConfig, Error, ProfileSelector, Response};
+use crate::retry::Replay;
+use crate::{ApiError, ClientConfig, Error, IdempotencyKey, ProfileSelector, Response};
+
+/// An operation of a spec, as its generated facts state it: its name in Rust (the client's method
+/// and the tracing span), its HTTP method and its path below the base URL (path parameters in
+/// braces, e.g. `/api/v2/server-side-api/paywalls/{paywall_id}/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Operation {
+    /// The operation's name in Rust, e.g. `get_profile`.
+    pub name: &'static str,
+    /// The HTTP method, e.g. `GET`.
+    pub method: &'static str,
+    /// The path below the base URL, e.g. `/api/v2/server-side-api/profile/`.
+    pub path: &'static str,
+}
+
+impl Operation {
+    /// An operation (the generated facts make one per `operationId`).
+    pub const fn new(name: &'static str, method: &'static str, path: &'static str) -> Self {
+        Self { name, method, path }
+    }
+}
 
 /// Where an operation goes: its method, its full URL (base URL and path, parsed once) and its
 /// name for the logs.
@@ -24,13 +48,9 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    /// The endpoint of `method` and `path` (the spec's facts) below the checked `base_url`.
-    pub(crate) fn new(
-        name: &'static str,
-        method: &str,
-        base_url: &str,
-        path: &str,
-    ) -> Result<Self, Error> {
+    /// The endpoint of `operation` below the checked `base_url`.
+    pub(crate) fn new(operation: &Operation, base_url: &str) -> Result<Self, Error> {
+        let Operation { name, method, path } = *operation;
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|_| Error::invalid_input("method", format!("{method:?} is not a method")))?;
         let url = Url::parse(&format!("{base_url}{path}"))
@@ -39,54 +59,207 @@ impl Endpoint {
     }
 }
 
-/// A JSON content type, for requests with a body.
-const JSON: HeaderValue = HeaderValue::from_static("application/json");
+/// The shared part of every version's client: the HTTP client, the configuration and the base
+/// URL.
+#[derive(Debug, Clone)]
+pub(crate) struct Core {
+    pub(crate) http: reqwest::Client,
+    pub(crate) config: ClientConfig,
+    pub(crate) base_url: String,
+}
 
-/// Sends one call to `endpoint` about `profile` with an optional JSON `body`, and decodes a success
-/// body as `T` (an empty body reads as `null`, so `()` fits a `204`).
-pub(crate) async fn call<T: DeserializeOwned>(
-    http: &reqwest::Client,
-    config: &ClientConfig,
-    endpoint: &Endpoint,
-    profile: Option<&ProfileSelector>,
-    body: Option<Vec<u8>>,
-) -> Result<Response<T>, Error> {
-    let identity = profile.map(|p| (p.header(), p.header_value()));
-    let body: Option<Bytes> = body.map(Bytes::from);
-    let build = || {
-        let mut request = reqwest::Request::new(endpoint.method.clone(), endpoint.url.clone());
-        let headers = request.headers_mut();
-        headers.insert(header::AUTHORIZATION, config.authorization.clone());
-        headers.insert(header::USER_AGENT, config.user_agent_header.clone());
-        if let Some((name, value)) = &identity {
-            headers.insert(name.clone(), value.clone());
+impl Core {
+    /// The client's parts, as the builder hands them over.
+    pub(crate) fn new(parts: crate::config::Parts) -> Self {
+        Self {
+            http: parts.http_client,
+            config: parts.config,
+            base_url: parts.base_url,
         }
-        if let Some(body) = &body {
-            headers.insert(header::CONTENT_TYPE, JSON);
-            *request.body_mut() = Some(body.clone().into());
+    }
+
+    /// The endpoint of `operation` below this client's base URL.
+    pub(crate) fn endpoint(&self, operation: &Operation) -> Result<Endpoint, Error> {
+        Endpoint::new(operation, &self.base_url)
+    }
+
+    /// A raw request on this client (the escape hatch).
+    pub(crate) fn request(&self, method: Method, path: &str) -> crate::RawRequest<'_> {
+        crate::RawRequest::new(&self.http, &self.config, &self.base_url, method, path)
+    }
+
+    /// Sends `call` with this client.
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+    ) -> Result<Response<T>, Error> {
+        call.send(&self.http, &self.config).await
+    }
+}
+
+/// A JSON content type, for requests with a JSON body.
+pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// The `Idempotency-Key` header.
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
+/// One call to an endpoint: what it carries besides authentication.
+#[derive(Debug)]
+pub(crate) struct Call<'a> {
+    endpoint: &'a Endpoint,
+    /// The URL when path or query parameters make it differ from the endpoint's.
+    url: Option<Url>,
+    profile: Option<&'a ProfileSelector>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<(Bytes, HeaderValue)>,
+    replay: Replay,
+}
+
+impl<'a> Call<'a> {
+    /// A call to `endpoint` with nothing more (yet).
+    pub(crate) fn new(endpoint: &'a Endpoint) -> Self {
+        Self {
+            endpoint,
+            url: None,
+            profile: None,
+            headers: Vec::new(),
+            body: None,
+            replay: Replay::ByMethod,
         }
-        request
+    }
+
+    /// Names the profile (its one identity header).
+    pub(crate) fn profile(mut self, profile: &'a ProfileSelector) -> Self {
+        self.profile = Some(profile);
+        self
+    }
+
+    fn url_mut(&mut self) -> &mut Url {
+        self.url.get_or_insert_with(|| self.endpoint.url.clone())
+    }
+
+    /// Fills the path parameter `{name}` with `value`, percent-encoded as one path segment (so
+    /// a `/` in it cannot reach another path).
+    pub(crate) fn path(mut self, name: &str, value: &str) -> Self {
+        let placeholder = format!("/%7B{name}%7D/");
+        let filled = format!("/{}/", path_segment(value));
+        let url = self.url_mut();
+        let path = url.path().replacen(&placeholder, &filled, 1);
+        url.set_path(&path);
+        self
+    }
+
+    /// Adds the query parameter `name=value`.
+    pub(crate) fn query(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.url_mut()
+            .query_pairs_mut()
+            .append_pair(name, &value.to_string());
+        self
+    }
+
+    /// Adds a header.
+    pub(crate) fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Sends `value` as a JSON body with `content_type`; a value serde cannot write is an
+    /// [`Error::InvalidInput`] naming `body`.
+    pub(crate) fn json_as(
+        mut self,
+        value: &impl Serialize,
+        content_type: HeaderValue,
+    ) -> Result<Self, Error> {
+        let bytes =
+            serde_json::to_vec(value).map_err(|e| Error::invalid_input("body", e.to_string()))?;
+        self.body = Some((Bytes::from(bytes), content_type));
+        Ok(self)
+    }
+
+    /// Sends `value` as an `application/json` body.
+    pub(crate) fn json(self, value: &impl Serialize) -> Result<Self, Error> {
+        self.json_as(value, JSON)
+    }
+
+    /// Sends bytes already written as JSON.
+    pub(crate) fn json_bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.body = Some((Bytes::from(bytes), JSON));
+        self
+    }
+
+    /// Carries `key` as the `Idempotency-Key` header: the server applies the call once however
+    /// often it arrives, so every attempt may be retried, and an answer that the same key is still
+    /// being processed is waited out.
+    pub(crate) fn idempotency_key(mut self, key: &IdempotencyKey) -> Self {
+        self.headers.push((IDEMPOTENCY_KEY, key.header_value()));
+        self.replay = Replay::Keyed;
+        self
+    }
+
+    /// Sends the call and decodes a success body as `T` (an empty body reads as `null`, so `()`
+    /// fits a `204`).
+    pub(crate) async fn send<T: DeserializeOwned>(
+        self,
+        http: &reqwest::Client,
+        config: &ClientConfig,
+    ) -> Result<Response<T>, Error> {
+        let endpoint = self.endpoint;
+        let url = self.url.as_ref().unwrap_or(&endpoint.url);
+        let identity = self.profile.map(|p| (p.header(), p.header_value()));
+        let build = || {
+            let mut request = reqwest::Request::new(endpoint.method.clone(), url.clone());
+            let headers = request.headers_mut();
+            headers.insert(header::AUTHORIZATION, config.authorization.clone());
+            headers.insert(header::USER_AGENT, config.user_agent_header.clone());
+            if let Some((name, value)) = &identity {
+                headers.insert(name.clone(), value.clone());
+            }
+            for (name, value) in &self.headers {
+                headers.insert(name.clone(), value.clone());
+            }
+            if let Some((body, content_type)) = &self.body {
+                headers.insert(header::CONTENT_TYPE, content_type.clone());
+                *request.body_mut() = Some(body.clone().into());
+            }
+            request
+        };
+        let plan = crate::send::Plan {
+            url,
+            build: &build,
+            operation: endpoint.name,
+            replay: self.replay,
+        };
+        let (outcome, record) = crate::send::send(http, config, &plan).await;
+        let answer = outcome.map_err(|e| from_failure(e, &record, config))?;
+        if !answer.status.is_success() {
+            return Err(Error::Api(Box::new(ApiError::new(
+                answer.status,
+                &answer.headers,
+                answer.body,
+            ))));
+        }
+        match decode::<T>(&answer.body) {
+            Ok(value) => Ok(Response::new(value, answer.status, &answer.headers)),
+            Err(()) => Err(Error::Decode(Box::new(DecodeError::new::<T>(
+                &ResponseMeta {
+                    status: answer.status,
+                    headers: answer.headers,
+                },
+                answer.body,
+            )))),
+        }
+    }
+}
+
+/// `value` percent-encoded as one URL path segment (`/`, `%`, `?`, `#` and spaces included).
+fn path_segment(value: &str) -> String {
+    let Ok(mut scratch) = Url::parse("http://localhost/") else {
+        return String::new();
     };
-    let (outcome, record) =
-        crate::send::send(http, config, &endpoint.url, &build, endpoint.name).await;
-    let answer = outcome.map_err(|e| from_failure(e, &record, config))?;
-    if !answer.status.is_success() {
-        return Err(Error::Api(Box::new(ApiError::new(
-            answer.status,
-            &answer.headers,
-            answer.body,
-        ))));
+    if let Ok(mut segments) = scratch.path_segments_mut() {
+        segments.clear().push(value);
     }
-    match decode::<T>(&answer.body) {
-        Ok(value) => Ok(Response::new(value, answer.status, &answer.headers)),
-        Err(()) => Err(Error::Decode(Box::new(DecodeError::new::<T>(
-            &ResponseMeta {
-                status: answer.status,
-                headers: answer.headers,
-            },
-            answer.body,
-        )))),
-    }
+    scratch.path().trim_start_matches('/').to_owned()
 }
 
 /// Decodes a success body; an empty one (a `204`) reads as `null`.
@@ -97,4 +270,29 @@ fn decode<T: DeserializeOwned>(body: &Bytes) -> Result<T, ()> {
         body
     };
     serde_json::from_slice(text).map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_and_query_parameters_are_encoded_once() -> Result<(), Error> {
+        let operation = Operation::new("get_x", "GET", "/api/v2/x/{x_id}/items/");
+        let endpoint = Endpoint::new(&operation, "http://127.0.0.1:1")?;
+        let call = Call::new(&endpoint)
+            .path("x_id", "a b/c")
+            .query("page[number]", 2)
+            .query("cursor", "MjA=+/");
+        let url = call.url.as_ref().map(Url::as_str);
+        assert_eq!(
+            url,
+            Some(
+                "http://127.0.0.1:1/api/v2/x/a%20b%2Fc/items/?page%5Bnumber%5D=2&cursor=MjA%3D%2B%2F"
+            )
+        );
+        // The endpoint's own URL is untouched.
+        assert_eq!(endpoint.url.path(), "/api/v2/x/%7Bx_id%7D/items/");
+        Ok(())
+    }
 }

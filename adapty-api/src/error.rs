@@ -95,6 +95,26 @@ impl Error {
             Self::Transport(_) | Self::Timeout(_) | Self::InvalidInput(_) => None,
         }
     }
+
+    /// Adapty's `error_code` as a version's typed code (e.g. [`v2::ErrorCode`]), when Adapty
+    /// answered with one. The codes are open enums: one the spec does not list is kept as
+    /// `Unrecognized`.
+    ///
+    /// ```
+    /// use adapty_api::{Error, v2::ErrorCode};
+    ///
+    /// fn is_short_of_coins(error: &Error) -> bool {
+    ///     error.code::<ErrorCode>() == Some(ErrorCode::InsufficientBalance)
+    /// }
+    /// ```
+    ///
+    /// [`v2::ErrorCode`]: crate::v2::ErrorCode
+    pub fn code<C: for<'a> From<&'a str>>(&self) -> Option<C> {
+        match self {
+            Self::Api(e) => e.code(),
+            _ => None,
+        }
+    }
 }
 
 /// A value rejected before anything was sent: which field, and why.
@@ -311,7 +331,16 @@ impl ApiError {
         self.error_code.as_deref()
     }
 
-    /// The messages, grouped by the field they are about.
+    /// The `error_code` as a version's typed code (e.g. [`v2::ErrorCode`]); see [`Error::code`].
+    ///
+    /// [`v2::ErrorCode`]: crate::v2::ErrorCode
+    pub fn code<C: for<'a> From<&'a str>>(&self) -> Option<C> {
+        self.error_code.as_deref().map(C::from)
+    }
+
+    /// The messages, grouped by the field they are about (for a JSON:API error body, as the
+    /// Stripe validation sends, the source is the JSON pointer of the field, e.g.
+    /// `/data/attributes/stripe_token`).
     pub fn field_errors(&self) -> &[FieldError] {
         &self.field_errors
     }
@@ -642,6 +671,13 @@ struct ErrorBody {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum ErrorItem {
+    /// A JSON:API error object (`{"detail", "source": {"pointer"}, "status"}`), first: its
+    /// `detail` is required, so a `{source, errors}` item never reads as one.
+    JsonApi {
+        detail: String,
+        #[serde(default)]
+        source: Option<JsonApiSource>,
+    },
     Detail {
         #[serde(default)]
         source: Option<String>,
@@ -651,9 +687,19 @@ enum ErrorItem {
     Message(String),
 }
 
+#[derive(Deserialize)]
+struct JsonApiSource {
+    #[serde(default)]
+    pointer: Option<String>,
+}
+
 impl From<ErrorItem> for FieldError {
     fn from(item: ErrorItem) -> Self {
         match item {
+            ErrorItem::JsonApi { detail, source } => Self {
+                source: source.and_then(|s| s.pointer),
+                messages: vec![detail],
+            },
             ErrorItem::Detail { source, errors } => Self {
                 source,
                 messages: errors,
@@ -669,6 +715,49 @@ impl From<ErrorItem> for FieldError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_documented_error_shape_is_read() {
+        let read = |body: &'static str| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                &HeaderMap::new(),
+                Bytes::from_static(body.as_bytes()),
+            )
+        };
+        // Objects with a source, plain strings (v2 refund saver, Paddle, integrations), and
+        // JSON:API objects (v2 Stripe validation).
+        let objects = read(
+            r#"{"errors":[{"source":"birthday","errors":["bad date"]}],"error_code":"datetime","status_code":400}"#,
+        );
+        assert_eq!(
+            objects.messages_for("birthday").collect::<Vec<_>>(),
+            ["bad date"]
+        );
+        let strings = read(
+            r#"{"errors":["Profile does not exist"],"error_code":"profile_does_not_exist","status_code":400}"#,
+        );
+        assert_eq!(strings.field_errors()[0].source(), None);
+        assert_eq!(
+            strings.field_errors()[0].messages(),
+            ["Profile does not exist"]
+        );
+        assert_eq!(
+            strings.code::<String>().as_deref(),
+            Some("profile_does_not_exist")
+        );
+        let json_api = read(
+            r#"{"errors":[{"detail":"none is not an allowed value","source":{"pointer":"/data/attributes/stripe_token"},"status":"400"}]}"#,
+        );
+        assert_eq!(
+            json_api
+                .messages_for("/data/attributes/stripe_token")
+                .collect::<Vec<_>>(),
+            ["none is not an allowed value"]
+        );
+        assert_eq!(json_api.error_code(), None);
+        assert!(json_api.raw_body().is_none());
+    }
 
     #[test]
     fn decoder_messages_do_not_repeat_values() {

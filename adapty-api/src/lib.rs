@@ -45,11 +45,15 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod attribute;
 mod auth;
 mod call;
 mod config;
 mod error;
+mod idempotency;
+mod nullable;
 mod open_enum;
+mod pages;
 mod raw;
 mod response;
 mod retry;
@@ -58,7 +62,9 @@ mod send;
 mod timestamp;
 pub mod v1;
 
+pub use attribute::{AttributeValue, MAX_SAFE_INTEGER};
 pub use auth::ApiKey;
+pub use call::Operation;
 pub use config::{
     ClientBuilder, ClientConfig, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_OPERATION_TIMEOUT,
@@ -67,6 +73,9 @@ pub use error::{
     ApiError, DecodeError, Error, FieldError, InvalidInputError, TimeoutError, TransportError,
     TransportKind,
 };
+pub use idempotency::IdempotencyKey;
+pub use nullable::Nullable;
+pub use pages::Pages;
 pub use raw::RawRequest;
 pub use response::{Response, TimeoutKind};
 pub use retry::{MAX_RETRY_DELAY, RetryPolicy};

@@ -1,4 +1,5 @@
-//! [`Nullable`]: a request value that may be `null`, so an update can clear a field.
+//! [`Nullable`]: a request value that may be `null`, so an update can clear a field (every API
+//! version's clearable request fields use it).
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -15,7 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// | `Some(Nullable::Value(v))`  | `"field": v`       | set                |
 ///
 /// ```
-/// use adapty_api::v1::Nullable;
+/// use adapty_api::Nullable;
 /// use adapty_api::v1::types::ProfileRequest;
 ///
 /// let mut update = ProfileRequest::default(); // everything unchanged

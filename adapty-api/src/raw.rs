@@ -5,7 +5,7 @@ use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::call::{Endpoint, call};
+use crate::call::{Call, Endpoint};
 use crate::{ClientConfig, Error, ProfileSelector, Response};
 
 /// A request built by hand, for an endpoint or a field the typed methods do not cover yet
@@ -114,14 +114,14 @@ impl<'a> RawRequest<'a> {
             method: self.method,
             url,
         };
-        call(
-            self.http,
-            self.config,
-            &endpoint,
-            self.profile.as_ref(),
-            body,
-        )
-        .await
+        let mut call = Call::new(&endpoint);
+        if let Some(profile) = &self.profile {
+            call = call.profile(profile);
+        }
+        if let Some(body) = body {
+            call = call.json_bytes(body);
+        }
+        call.send(self.http, self.config).await
     }
 
     /// The base URL joined with the path; refused unless it stays on the base URL's scheme, host

@@ -158,23 +158,46 @@ impl fmt::Display for Reason {
     }
 }
 
+/// Whether a call may run twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// As its method says: `GET`, `PUT`, `PATCH`, `DELETE` (and `HEAD`, `OPTIONS`) may; a `POST`
+    /// may have created something already, so it follows the create rule.
+    ByMethod,
+    /// The call carries an `Idempotency-Key`: the server applies it once however often it
+    /// arrives, so it may run again whatever its method, and a `409 idempotency_in_flight` (the
+    /// first attempt is still being processed) is waited out.
+    Keyed,
+}
+
+/// The `error_code` of a `409` that asks to wait for the same key's first attempt.
+const IN_FLIGHT: &str = "idempotency_in_flight";
+
 /// Whether the outcome of an attempt with `method` is worth another attempt, and why.
 pub(crate) fn classify(
     method: &Method,
+    replay: Replay,
     outcome: &Result<crate::send::Answer, crate::send::Failure>,
 ) -> Option<Reason> {
     use crate::send::Failure;
     // Only these may run twice; a POST may have created a profile already.
-    let idempotent = matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::PATCH | Method::DELETE
-    );
+    let idempotent = replay == Replay::Keyed
+        || matches!(
+            *method,
+            Method::GET
+                | Method::HEAD
+                | Method::OPTIONS
+                | Method::PUT
+                | Method::PATCH
+                | Method::DELETE
+        );
     match outcome {
         Ok(answer) => {
             let status = answer.status;
             let retryable = match status.as_u16() {
                 429 => true,
                 408 | 500 | 502 | 503 | 504 => idempotent,
+                409 => replay == Replay::Keyed && error_code(&answer.body) == Some(IN_FLIGHT),
                 _ => false,
             };
             retryable.then_some(Reason::Status(status))
@@ -190,6 +213,18 @@ pub(crate) fn classify(
         }
         Err(_) => None,
     }
+}
+
+/// The `error_code` of an error body, read without copying it.
+fn error_code(body: &[u8]) -> Option<&str> {
+    #[derive(serde::Deserialize)]
+    struct Code<'a> {
+        #[serde(borrow)]
+        error_code: Option<&'a str>,
+    }
+    serde_json::from_slice::<Code<'_>>(body)
+        .ok()
+        .and_then(|c| c.error_code)
 }
 
 /// The wait a response asks for in `Retry-After`: delay-seconds or an HTTP date.
@@ -211,11 +246,40 @@ mod tests {
     use reqwest::header::HeaderValue;
 
     fn response(status: u16) -> Result<crate::send::Answer, crate::send::Failure> {
+        answer(status, "")
+    }
+
+    fn answer(
+        status: u16,
+        body: &'static str,
+    ) -> Result<crate::send::Answer, crate::send::Failure> {
         Ok(crate::send::Answer {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
             headers: HeaderMap::new(),
-            body: bytes::Bytes::new(),
+            body: bytes::Bytes::from_static(body.as_bytes()),
         })
+    }
+
+    #[test]
+    fn a_keyed_call_is_retried_like_an_idempotent_one_and_waits_out_its_key() {
+        let keyed = |status, body| classify(&Method::POST, Replay::Keyed, &answer(status, body));
+        for status in [408, 429, 500, 502, 503, 504] {
+            assert!(keyed(status, "").is_some(), "{status}");
+        }
+        let in_flight = r#"{"errors":[],"error_code":"idempotency_in_flight","status_code":409}"#;
+        let duplicate =
+            r#"{"errors":[],"error_code":"duplicate_source_transaction","status_code":409}"#;
+        assert!(keyed(409, in_flight).is_some());
+        assert_eq!(keyed(409, duplicate), None);
+        assert_eq!(keyed(409, "not json"), None);
+        // Without a key the same 409 is final: the call may not run twice.
+        assert_eq!(
+            classify(&Method::POST, Replay::ByMethod, &answer(409, in_flight)),
+            None
+        );
+        for status in [400, 401, 403, 404, 422] {
+            assert_eq!(keyed(status, ""), None, "{status}");
+        }
     }
 
     #[test]
@@ -223,7 +287,7 @@ mod tests {
         for status in [408, 429, 500, 502, 503, 504] {
             for method in [Method::GET, Method::PATCH, Method::DELETE] {
                 assert_eq!(
-                    classify(&method, &response(status)),
+                    classify(&method, Replay::ByMethod, &response(status)),
                     Some(Reason::Status(
                         StatusCode::from_u16(status).unwrap_or_default()
                     )),
@@ -231,12 +295,20 @@ mod tests {
                 );
             }
         }
-        assert!(classify(&Method::POST, &response(429)).is_some());
+        assert!(classify(&Method::POST, Replay::ByMethod, &response(429)).is_some());
         for status in [408, 500, 502, 503, 504] {
-            assert_eq!(classify(&Method::POST, &response(status)), None, "{status}");
+            assert_eq!(
+                classify(&Method::POST, Replay::ByMethod, &response(status)),
+                None,
+                "{status}"
+            );
         }
         for status in [200, 204, 400, 401, 403, 404, 409, 422, 501] {
-            assert_eq!(classify(&Method::GET, &response(status)), None, "{status}");
+            assert_eq!(
+                classify(&Method::GET, Replay::ByMethod, &response(status)),
+                None,
+                "{status}"
+            );
         }
     }
 

@@ -14,7 +14,7 @@ use tracing::{Instrument, field};
 
 use crate::ClientConfig;
 use crate::response::{TimeoutKind, request_id};
-use crate::retry::{classify, retry_after};
+use crate::retry::{Replay, classify, retry_after};
 
 /// A whole answer of one attempt: status, headers and the body read into memory.
 #[derive(Debug)]
@@ -33,6 +33,15 @@ pub(crate) enum Failure {
     TooLarge { limit: usize },
     /// The answer came from another URL: an HTTP client followed a redirect.
     Redirected,
+}
+
+/// What one operation sends: the URL it expects its answer from, the request it makes afresh for
+/// each attempt, its name for the logs, and whether it may run twice.
+pub(crate) struct Plan<'a> {
+    pub(crate) url: &'a Url,
+    pub(crate) build: &'a (dyn Fn() -> reqwest::Request + Sync),
+    pub(crate) operation: &'static str,
+    pub(crate) replay: Replay,
 }
 
 /// What happened on the wire: how many attempts were started, and which timeout, if any, ended
@@ -55,11 +64,10 @@ pub(crate) struct Record {
 pub(crate) async fn send(
     http: &reqwest::Client,
     config: &ClientConfig,
-    url: &Url,
-    build: &(dyn Fn() -> reqwest::Request + Sync),
-    operation: &'static str,
+    plan: &Plan<'_>,
 ) -> (Result<Answer, Failure>, Record) {
-    let request = build();
+    let request = (plan.build)();
+    let operation = plan.operation;
     let span = tracing::info_span!(
         "adapty.request",
         operation,
@@ -70,7 +78,7 @@ pub(crate) async fn send(
         duration_ms = field::Empty,
     );
     let started = Instant::now();
-    let outcome = attempts(http, config, url, build, request, started, &span)
+    let outcome = attempts(http, config, plan, request, started, &span)
         .instrument(span.clone())
         .await;
     span.record("duration_ms", millis(started.elapsed()));
@@ -80,8 +88,7 @@ pub(crate) async fn send(
 async fn attempts(
     http: &reqwest::Client,
     config: &ClientConfig,
-    url: &Url,
-    build: &(dyn Fn() -> reqwest::Request + Sync),
+    plan: &Plan<'_>,
     mut request: reqwest::Request,
     started: Instant,
     span: &tracing::Span,
@@ -101,7 +108,7 @@ async fn attempts(
         let limit = config.timeouts.attempt.min(remaining);
         *request.timeout_mut() = Some(limit);
 
-        let outcome = once(http, request, url, config.max_response_bytes).await;
+        let outcome = once(http, request, plan.url, config.max_response_bytes).await;
         record.timeout = None;
         match &outcome {
             Ok(answer) => {
@@ -125,7 +132,7 @@ async fn attempts(
         }
         tracing::debug!(attempt, outcome = %describe(&outcome), "attempt finished");
 
-        let Some(reason) = classify(&method, &outcome) else {
+        let Some(reason) = classify(&method, plan.replay, &outcome) else {
             return (outcome, record);
         };
         if attempt >= config.retry.max_attempts() {
@@ -165,7 +172,7 @@ async fn attempts(
         }
         tracing::warn!(attempt, %reason, wait_ms = millis(wait), "retrying Adapty request");
         tokio::time::sleep(wait).await;
-        request = build();
+        request = (plan.build)();
     }
 }
 

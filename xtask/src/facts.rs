@@ -14,7 +14,10 @@
 //!   text, a nullable string without format, pattern or enum (`<SCHEMA>_NULLABLE_TEXT`);
 //! - every operation gives its method, path and name: `<OPERATION>_METHOD` (`"GET"`),
 //!   `<OPERATION>_PATH` and `<OPERATION>_NAME` (`"get_profile"`, the name of the client's method
-//!   and of its tracing span), from its `operationId`.
+//!   and of its tracing span), from its `operationId`, the three together as `<OPERATION>` (a
+//!   `crate::Operation`), and all operations in the spec's order as `OPERATIONS`;
+//! - every error response's `x-error-codes` (the `error_code` values the operation documents for
+//!   that status) gives `<OPERATION>_ERROR_CODES`, a list of (status, code) pairs.
 
 use std::fmt::Write as _;
 
@@ -169,6 +172,7 @@ fn operations(
     let Some(paths) = doc["paths"].as_mapping() else {
         return Ok(());
     };
+    let mut all = Vec::new();
     for (path, item) in paths {
         let path = path
             .as_str()
@@ -205,9 +209,73 @@ fn operations(
                     "/// {doc_line}\npub const {constant}: &str = {value:?};"
                 );
             }
+            if !names.insert(prefix.clone()) {
+                bail!("{spec}: two facts would be named {prefix}");
+            }
+            let _ = writeln!(
+                out,
+                "/// The operation `{id}`: its name, method and path.\n\
+                 pub const {prefix}: crate::Operation = \
+                 crate::Operation::new({prefix}_NAME, {prefix}_METHOD, {prefix}_PATH);"
+            );
+            let codes = error_codes(doc, &item[method]);
+            if !codes.is_empty() {
+                let constant = format!("{prefix}_ERROR_CODES");
+                if !names.insert(constant.clone()) {
+                    bail!("{spec}: two facts would be named {constant}");
+                }
+                let pairs: Vec<String> = codes
+                    .iter()
+                    .map(|(status, code)| format!("({status}, {code:?})"))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "/// The `error_code`s `{id}` documents, with their HTTP status \
+                     (its responses' `x-error-codes`).\n\
+                     pub const {constant}: &[(u16, &str)] = &[{}];",
+                    pairs.join(", ")
+                );
+            }
+            all.push(prefix);
         }
     }
+    let _ = writeln!(
+        out,
+        "/// Every operation of the spec, in its order.\npub const OPERATIONS: &[crate::Operation] = &[{}];",
+        all.join(", ")
+    );
     Ok(())
+}
+
+/// The (status, code) pairs of an operation's responses' `x-error-codes` (a response may be a
+/// `$ref` to `components/responses`), by status.
+fn error_codes(doc: &Value, operation: &Value) -> Vec<(u16, String)> {
+    let mut codes = Vec::new();
+    for (status, response) in operation["responses"].as_mapping().into_iter().flatten() {
+        let status = match status {
+            Value::String(s) => s.parse::<u16>().ok(),
+            Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+            _ => None,
+        };
+        let Some(status) = status else { continue };
+        let response = match response["$ref"].as_str() {
+            Some(target) => target
+                .strip_prefix("#/components/responses/")
+                .map_or(response, |name| &doc["components"]["responses"][name]),
+            None => response,
+        };
+        for code in response["x-error-codes"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(code) = code.as_str() {
+                codes.push((status, code.to_owned()));
+            }
+        }
+    }
+    codes.sort();
+    codes
 }
 
 /// `keyword` of `schema` as a Rust type and literal.

@@ -14,24 +14,34 @@ pub const GET_PROFILE_METHOD: &str = "GET";
 pub const GET_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `getProfile` in Rust (its method and tracing span).
 pub const GET_PROFILE_NAME: &str = "get_profile";
+/// The operation `getProfile`: its name, method and path.
+pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH);
 /// The HTTP method of `createProfile`.
 pub const CREATE_PROFILE_METHOD: &str = "POST";
 /// The path of `createProfile`, below the base URL.
 pub const CREATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `createProfile` in Rust (its method and tracing span).
 pub const CREATE_PROFILE_NAME: &str = "create_profile";
+/// The operation `createProfile`: its name, method and path.
+pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH);
 /// The HTTP method of `deleteProfile`.
 pub const DELETE_PROFILE_METHOD: &str = "DELETE";
 /// The path of `deleteProfile`, below the base URL.
 pub const DELETE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `deleteProfile` in Rust (its method and tracing span).
 pub const DELETE_PROFILE_NAME: &str = "delete_profile";
+/// The operation `deleteProfile`: its name, method and path.
+pub const DELETE_PROFILE: crate::Operation = crate::Operation::new(DELETE_PROFILE_NAME, DELETE_PROFILE_METHOD, DELETE_PROFILE_PATH);
 /// The HTTP method of `updateProfile`.
 pub const UPDATE_PROFILE_METHOD: &str = "PATCH";
 /// The path of `updateProfile`, below the base URL.
 pub const UPDATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `updateProfile` in Rust (its method and tracing span).
 pub const UPDATE_PROFILE_NAME: &str = "update_profile";
+/// The operation `updateProfile`: its name, method and path.
+pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH);
+/// Every operation of the spec, in its order.
+pub const OPERATIONS: &[crate::Operation] = &[GET_PROFILE, CREATE_PROFILE, DELETE_PROFILE, UPDATE_PROFILE];
 /// `minLength` of `CustomerUserId`.
 pub const CUSTOMER_USER_ID_MIN_LENGTH: usize = 1;
 /// `pattern` of `CustomerUserId`.

@@ -31,17 +31,18 @@ pub mod facts;
 mod custom_attribute;
 #[rustfmt::skip]
 mod enums;
-mod nullable;
 mod offer;
 mod request;
 mod validate;
-pub use custom_attribute::{AttributeValue, MAX_SAFE_INTEGER, MAX_TEXT_CHARS, custom_attribute};
+pub use crate::MAX_SAFE_INTEGER;
+/// Clearable request fields (`Option<Nullable<T>>`); the one type every version uses.
+pub use crate::Nullable;
+pub use custom_attribute::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};
 pub use enums::*;
-pub use nullable::Nullable;
 pub use validate::MAX_CUSTOM_ATTRIBUTES;
 
-use crate::call::{Endpoint, call};
-use crate::config::{ClientBuilder, Parts};
+use crate::call::{Call, Core, Endpoint};
+use crate::config::ClientBuilder;
 use crate::{ApiKey, ClientConfig, Error, ProfileSelector, RawRequest, Response};
 use types::{Profile, ProfileRequest, ProfileResponse};
 
@@ -72,9 +73,7 @@ use types::{Profile, ProfileRequest, ProfileResponse};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
-    config: ClientConfig,
-    base_url: String,
+    core: Core,
     endpoints: Endpoints,
 }
 
@@ -90,40 +89,15 @@ struct Endpoints {
 impl Client {
     /// Starts building a client that authenticates with `api_key`.
     pub fn builder(api_key: ApiKey) -> ClientBuilder<Self> {
-        ClientBuilder::new(api_key, |parts: Parts| {
-            let base = parts.base_url.as_str();
+        ClientBuilder::new(api_key, |parts| {
+            let core = Core::new(parts);
             let endpoints = Endpoints {
-                get: Endpoint::new(
-                    facts::GET_PROFILE_NAME,
-                    facts::GET_PROFILE_METHOD,
-                    base,
-                    facts::GET_PROFILE_PATH,
-                )?,
-                create: Endpoint::new(
-                    facts::CREATE_PROFILE_NAME,
-                    facts::CREATE_PROFILE_METHOD,
-                    base,
-                    facts::CREATE_PROFILE_PATH,
-                )?,
-                update: Endpoint::new(
-                    facts::UPDATE_PROFILE_NAME,
-                    facts::UPDATE_PROFILE_METHOD,
-                    base,
-                    facts::UPDATE_PROFILE_PATH,
-                )?,
-                delete: Endpoint::new(
-                    facts::DELETE_PROFILE_NAME,
-                    facts::DELETE_PROFILE_METHOD,
-                    base,
-                    facts::DELETE_PROFILE_PATH,
-                )?,
+                get: core.endpoint(&facts::GET_PROFILE)?,
+                create: core.endpoint(&facts::CREATE_PROFILE)?,
+                update: core.endpoint(&facts::UPDATE_PROFILE)?,
+                delete: core.endpoint(&facts::DELETE_PROFILE)?,
             };
-            Ok(Self {
-                http: parts.http_client,
-                config: parts.config,
-                base_url: parts.base_url,
-                endpoints,
-            })
+            Ok(Self { core, endpoints })
         })
     }
 
@@ -131,17 +105,17 @@ impl Client {
     /// have yet), sent through the same checks, authentication, retries and timeouts; see
     /// [`RawRequest`].
     pub fn request(&self, method: reqwest::Method, path: &str) -> RawRequest<'_> {
-        RawRequest::new(&self.http, &self.config, &self.base_url, method, path)
+        self.core.request(method, path)
     }
 
     /// The configuration: retry policy and timeouts.
     pub fn config(&self) -> &ClientConfig {
-        &self.config
+        &self.core.config
     }
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.core.base_url
     }
 
     /// Retrieves a profile (`GET /api/v1/server-side-api/profiles/`).
@@ -149,7 +123,8 @@ impl Client {
     /// Fails with [`Error::Api`] and [`is_not_found`](crate::ApiError::is_not_found) when no
     /// profile matches.
     pub async fn get_profile(&self, profile: &ProfileSelector) -> Result<Response<Profile>, Error> {
-        self.profile_call(&self.endpoints.get, profile, None).await
+        self.profile_call(Call::new(&self.endpoints.get).profile(profile))
+            .await
     }
 
     /// Creates a profile (`POST /api/v1/server-side-api/profiles/`) with the given attributes;
@@ -164,9 +139,8 @@ impl Client {
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
         validate::profile_request(attributes)?;
-        let body = json(attributes)?;
-        self.profile_call(&self.endpoints.create, profile, Some(body))
-            .await
+        let call = Call::new(&self.endpoints.create).profile(profile);
+        self.profile_call(call.json(attributes)?).await
     }
 
     /// Updates a profile (`PATCH /api/v1/server-side-api/profiles/`): the attributes set in
@@ -207,40 +181,24 @@ impl Client {
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
         validate::profile_request(attributes)?;
-        let body = json(attributes)?;
-        self.profile_call(&self.endpoints.update, profile, Some(body))
-            .await
+        let call = Call::new(&self.endpoints.update).profile(profile);
+        self.profile_call(call.json(attributes)?).await
     }
 
     /// Deletes a profile and its data (`DELETE /api/v1/server-side-api/profiles/`); Adapty
     /// answers `204 No Content`.
     pub async fn delete_profile(&self, profile: &ProfileSelector) -> Result<Response<()>, Error> {
-        call(
-            &self.http,
-            &self.config,
-            &self.endpoints.delete,
-            Some(profile),
-            None,
-        )
-        .await
+        let call = Call::new(&self.endpoints.delete).profile(profile);
+        self.core.send(call).await
     }
 
     /// A call answered by a `ProfileResponse`, whose `data` is the value.
-    async fn profile_call(
-        &self,
-        endpoint: &Endpoint,
-        profile: &ProfileSelector,
-        body: Option<Vec<u8>>,
-    ) -> Result<Response<Profile>, Error> {
-        call::<ProfileResponse>(&self.http, &self.config, endpoint, Some(profile), body)
+    async fn profile_call(&self, call: Call<'_>) -> Result<Response<Profile>, Error> {
+        self.core
+            .send::<ProfileResponse>(call)
             .await
             .map(|response| response.map(|r| r.data))
     }
-}
-
-/// A request body as JSON; a value serde cannot write is an [`Error::InvalidInput`] naming `body`.
-fn json(value: &ProfileRequest) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(value).map_err(|e| Error::invalid_input("body", e.to_string()))
 }
 
 #[cfg(test)]
