@@ -6,7 +6,8 @@
 //! through `cargo xtask generate` alone.
 //!
 //! The rules are generic, so a new schema or property gets its constants without a change here:
-//! - every `maxItems`, `minItems`, `maxLength`, `minLength` and `pattern` of a component schema, of
+//! - every `maxItems`, `minItems`, `maxLength`, `minLength`, `pattern`, `maximum`, `minimum`,
+//!   `maxProperties`, `minProperties` and `x-key-pattern` of a component schema, of
 //!   one of its `oneOf` branches, or of one of its inline properties becomes a constant named after
 //!   the schema (and property) and the keyword, e.g. `PROFILE_REQUEST_CUSTOM_ATTRIBUTES_MAX_ITEMS`;
 //! - every string `enum` becomes `<SCHEMA>_VALUES`;
@@ -14,8 +15,10 @@
 //!   text, a nullable string without format, pattern or enum (`<SCHEMA>_NULLABLE_TEXT`);
 //! - every operation gives its method, path and name: `<OPERATION>_METHOD` (`"GET"`),
 //!   `<OPERATION>_PATH` and `<OPERATION>_NAME` (`"get_profile"`, the name of the client's method
-//!   and of its tracing span), from its `operationId`, the three together as `<OPERATION>` (a
-//!   `crate::Operation`), and all operations in the spec's order as `OPERATIONS`;
+//!   and of its tracing span), from its `operationId`, the three together with its
+//!   `x-idempotent` mark as `<OPERATION>` (a `crate::Operation`), and all operations in the spec's
+//!   order as `OPERATIONS`;
+//! - every operation with a request body gives its media type, `<OPERATION>_CONTENT_TYPE`;
 //! - every error response's `x-error-codes` (the `error_code` values the operation documents for
 //!   that status) gives `<OPERATION>_ERROR_CODES`, a list of (status, code) pairs.
 
@@ -24,12 +27,18 @@ use std::fmt::Write as _;
 use anyhow::{Context, Result, bail};
 use serde_yaml::Value;
 
-const KEYWORDS: [(&str, &str); 5] = [
+const KEYWORDS: [(&str, &str); 10] = [
     ("maxItems", "MAX_ITEMS"),
     ("minItems", "MIN_ITEMS"),
     ("maxLength", "MAX_LENGTH"),
     ("minLength", "MIN_LENGTH"),
     ("pattern", "PATTERN"),
+    ("maximum", "MAXIMUM"),
+    ("minimum", "MINIMUM"),
+    ("maxProperties", "MAX_PROPERTIES"),
+    ("minProperties", "MIN_PROPERTIES"),
+    // The rule of an object's keys, which OpenAPI 3.0 cannot state (no `propertyNames`).
+    ("x-key-pattern", "KEY_PATTERN"),
 ];
 
 /// The facts module of the spec `text` (YAML), named `spec` in its header.
@@ -58,6 +67,7 @@ pub fn generate(spec: &str, text: &str, replacements: &[(String, String)]) -> Re
     );
     let mut names = std::collections::BTreeSet::new();
     operations(spec, &doc, &mut out, &mut names)?;
+    parameters(spec, &doc, &mut out, &mut names)?;
     for (name, schema) in schemas {
         let name = name
             .as_str()
@@ -212,11 +222,38 @@ fn operations(
             if !names.insert(prefix.clone()) {
                 bail!("{spec}: two facts would be named {prefix}");
             }
+            let body = &item[method]["requestBody"];
+            let body = match body["$ref"].as_str() {
+                Some(target) => target
+                    .strip_prefix("#/components/requestBodies/")
+                    .map_or(body, |name| &doc["components"]["requestBodies"][name]),
+                None => body,
+            };
+            let media = body["content"]
+                .as_mapping()
+                .and_then(|content| content.keys().next())
+                .and_then(Value::as_str);
+            if let Some(media) = media {
+                let constant = format!("{prefix}_CONTENT_TYPE");
+                if !names.insert(constant.clone()) {
+                    bail!("{spec}: two facts would be named {constant}");
+                }
+                let _ = writeln!(
+                    out,
+                    "/// The media type of `{id}`'s request body.\npub const {constant}: &str = {media:?};"
+                );
+            }
+            let idempotent = item[method]["x-idempotent"].as_bool() == Some(true);
+            let content_type = match media {
+                Some(_) => format!("Some({prefix}_CONTENT_TYPE)"),
+                None => "None".to_owned(),
+            };
             let _ = writeln!(
                 out,
-                "/// The operation `{id}`: its name, method and path.\n\
-                 pub const {prefix}: crate::Operation = \
-                 crate::Operation::new({prefix}_NAME, {prefix}_METHOD, {prefix}_PATH);"
+                "/// The operation `{id}`: its name, method, path, `x-idempotent` mark and request \
+                 media type.\n\
+                 pub const {prefix}: crate::Operation = crate::Operation::new({prefix}_NAME, \
+                 {prefix}_METHOD, {prefix}_PATH, {idempotent}, {content_type});"
             );
             let codes = error_codes(doc, &item[method]);
             if !codes.is_empty() {
@@ -244,6 +281,61 @@ fn operations(
         "/// Every operation of the spec, in its order.\npub const OPERATIONS: &[crate::Operation] = &[{}];",
         all.join(", ")
     );
+    Ok(())
+}
+
+/// The wire name, limits and default of every parameter component: `<PARAMETER>_PARAMETER_NAME`
+/// (e.g. `"page[size]"`), `<PARAMETER>_PARAMETER_MAXIMUM`, `..._DEFAULT`, ...
+fn parameters(
+    spec: &str,
+    doc: &Value,
+    out: &mut String,
+    names: &mut std::collections::BTreeSet<String>,
+) -> Result<()> {
+    let Some(parameters) = doc["components"]["parameters"].as_mapping() else {
+        return Ok(());
+    };
+    for (key, parameter) in parameters {
+        let key = key
+            .as_str()
+            .with_context(|| format!("{spec}: a parameter name is not a string"))?;
+        let prefix = format!("{}_PARAMETER", screaming(key));
+        let mut facts = Vec::new();
+        if let Some(name) = parameter["name"].as_str() {
+            facts.push((
+                "NAME",
+                format!("The wire name of the parameter `{key}`."),
+                "&str",
+                format!("{name:?}"),
+            ));
+        }
+        let schema = &parameter["schema"];
+        for (keyword, suffix) in KEYWORDS {
+            if let Some((ty, value)) = constraint(schema, keyword) {
+                facts.push((
+                    suffix,
+                    format!("`{keyword}` of the parameter `{key}`."),
+                    ty,
+                    value,
+                ));
+            }
+        }
+        if let Some((ty, value)) = constraint(schema, "default") {
+            facts.push((
+                "DEFAULT",
+                format!("The default of the parameter `{key}`."),
+                ty,
+                value,
+            ));
+        }
+        for (suffix, doc_line, ty, value) in facts {
+            let constant = format!("{prefix}_{suffix}");
+            if !names.insert(constant.clone()) {
+                bail!("{spec}: two facts would be named {constant}");
+            }
+            let _ = writeln!(out, "/// {doc_line}\npub const {constant}: {ty} = {value};");
+        }
+    }
     Ok(())
 }
 

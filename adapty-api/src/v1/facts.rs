@@ -14,34 +14,42 @@ pub const GET_PROFILE_METHOD: &str = "GET";
 pub const GET_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `getProfile` in Rust (its method and tracing span).
 pub const GET_PROFILE_NAME: &str = "get_profile";
-/// The operation `getProfile`: its name, method and path.
-pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH);
+/// The operation `getProfile`: its name, method, path, `x-idempotent` mark and request media type.
+pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH, false, None);
 /// The HTTP method of `createProfile`.
 pub const CREATE_PROFILE_METHOD: &str = "POST";
 /// The path of `createProfile`, below the base URL.
 pub const CREATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `createProfile` in Rust (its method and tracing span).
 pub const CREATE_PROFILE_NAME: &str = "create_profile";
-/// The operation `createProfile`: its name, method and path.
-pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH);
+/// The media type of `createProfile`'s request body.
+pub const CREATE_PROFILE_CONTENT_TYPE: &str = "application/json";
+/// The operation `createProfile`: its name, method, path, `x-idempotent` mark and request media type.
+pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH, false, Some(CREATE_PROFILE_CONTENT_TYPE));
 /// The HTTP method of `deleteProfile`.
 pub const DELETE_PROFILE_METHOD: &str = "DELETE";
 /// The path of `deleteProfile`, below the base URL.
 pub const DELETE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `deleteProfile` in Rust (its method and tracing span).
 pub const DELETE_PROFILE_NAME: &str = "delete_profile";
-/// The operation `deleteProfile`: its name, method and path.
-pub const DELETE_PROFILE: crate::Operation = crate::Operation::new(DELETE_PROFILE_NAME, DELETE_PROFILE_METHOD, DELETE_PROFILE_PATH);
+/// The operation `deleteProfile`: its name, method, path, `x-idempotent` mark and request media type.
+pub const DELETE_PROFILE: crate::Operation = crate::Operation::new(DELETE_PROFILE_NAME, DELETE_PROFILE_METHOD, DELETE_PROFILE_PATH, false, None);
 /// The HTTP method of `updateProfile`.
 pub const UPDATE_PROFILE_METHOD: &str = "PATCH";
 /// The path of `updateProfile`, below the base URL.
 pub const UPDATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `updateProfile` in Rust (its method and tracing span).
 pub const UPDATE_PROFILE_NAME: &str = "update_profile";
-/// The operation `updateProfile`: its name, method and path.
-pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH);
+/// The media type of `updateProfile`'s request body.
+pub const UPDATE_PROFILE_CONTENT_TYPE: &str = "application/json";
+/// The operation `updateProfile`: its name, method, path, `x-idempotent` mark and request media type.
+pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH, false, Some(UPDATE_PROFILE_CONTENT_TYPE));
 /// Every operation of the spec, in its order.
 pub const OPERATIONS: &[crate::Operation] = &[GET_PROFILE, CREATE_PROFILE, DELETE_PROFILE, UPDATE_PROFILE];
+/// The wire name of the parameter `AdaptyProfileId`.
+pub const ADAPTY_PROFILE_ID_PARAMETER_NAME: &str = "adapty-profile-id";
+/// The wire name of the parameter `AdaptyCustomerUserId`.
+pub const ADAPTY_CUSTOMER_USER_ID_PARAMETER_NAME: &str = "adapty-customer-user-id";
 /// `minLength` of `CustomerUserId`.
 pub const CUSTOMER_USER_ID_MIN_LENGTH: usize = 1;
 /// `pattern` of `CustomerUserId`.
