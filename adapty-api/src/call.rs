@@ -18,8 +18,10 @@ use crate::retry::Replay;
 use crate::{ApiError, ClientConfig, Error, IdempotencyKey, ProfileSelector, Response};
 
 /// An operation of a spec, as its generated facts state it: its name in Rust (the client's method
-/// and the tracing span), its HTTP method and its path below the base URL (path parameters in
-/// braces, e.g. `/api/v2/server-side-api/paywalls/{paywall_id}/`).
+/// and the tracing span), its HTTP method, its path below the base URL (path parameters in
+/// braces, e.g. `/api/v2/server-side-api/paywalls/{paywall_id}/`), and whether the spec marks a
+/// `POST` as safe to repeat (`x-idempotent`: it sets a state rather than creating something),
+/// and the media type of its request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Operation {
@@ -29,12 +31,31 @@ pub struct Operation {
     pub method: &'static str,
     /// The path below the base URL, e.g. `/api/v2/server-side-api/profile/`.
     pub path: &'static str,
+    /// `true` when the spec marks the operation `x-idempotent` (a `POST` that sets a state), so
+    /// it is retried like a `PUT`; other `POST`s are retried only when Adapty provably did not
+    /// process them.
+    pub idempotent: bool,
+    /// The media type of the request body (`application/json`, or e.g. JSON:API's
+    /// `application/vnd.api+json`); `None` without a body.
+    pub content_type: Option<&'static str>,
 }
 
 impl Operation {
     /// An operation (the generated facts make one per `operationId`).
-    pub const fn new(name: &'static str, method: &'static str, path: &'static str) -> Self {
-        Self { name, method, path }
+    pub const fn new(
+        name: &'static str,
+        method: &'static str,
+        path: &'static str,
+        idempotent: bool,
+        content_type: Option<&'static str>,
+    ) -> Self {
+        Self {
+            name,
+            method,
+            path,
+            idempotent,
+            content_type,
+        }
     }
 }
 
@@ -45,17 +66,43 @@ pub(crate) struct Endpoint {
     pub(crate) name: &'static str,
     pub(crate) method: Method,
     pub(crate) url: Url,
+    pub(crate) replay: Replay,
+    /// The media type of the request body.
+    pub(crate) content_type: HeaderValue,
 }
 
 impl Endpoint {
     /// The endpoint of `operation` below the checked `base_url`.
     pub(crate) fn new(operation: &Operation, base_url: &str) -> Result<Self, Error> {
-        let Operation { name, method, path } = *operation;
+        let Operation {
+            name,
+            method,
+            path,
+            idempotent,
+            content_type,
+        } = *operation;
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|_| Error::invalid_input("method", format!("{method:?} is not a method")))?;
         let url = Url::parse(&format!("{base_url}{path}"))
             .map_err(|e| Error::invalid_input("base_url", format!("cannot hold {path}: {e}")))?;
-        Ok(Self { name, method, url })
+        let content_type = match content_type {
+            Some(media) => HeaderValue::from_str(media).map_err(|_| {
+                Error::invalid_input("content_type", format!("{media:?} is not a header value"))
+            })?,
+            None => JSON,
+        };
+        let replay = if idempotent {
+            Replay::Idempotent
+        } else {
+            Replay::ByMethod
+        };
+        Ok(Self {
+            name,
+            method,
+            url,
+            replay,
+            content_type,
+        })
     }
 }
 
@@ -100,9 +147,6 @@ impl Core {
 /// A JSON content type, for requests with a JSON body.
 pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-/// The `Idempotency-Key` header.
-const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-
 /// One call to an endpoint: what it carries besides authentication.
 #[derive(Debug)]
 pub(crate) struct Call<'a> {
@@ -124,7 +168,7 @@ impl<'a> Call<'a> {
             profile: None,
             headers: Vec::new(),
             body: None,
-            replay: Replay::ByMethod,
+            replay: endpoint.replay,
         }
     }
 
@@ -163,35 +207,25 @@ impl<'a> Call<'a> {
         self
     }
 
-    /// Sends `value` as a JSON body with `content_type`; a value serde cannot write is an
-    /// [`Error::InvalidInput`] naming `body`.
-    pub(crate) fn json_as(
-        mut self,
-        value: &impl Serialize,
-        content_type: HeaderValue,
-    ) -> Result<Self, Error> {
+    /// Sends `value` as the JSON body, with the media type the spec declares for the operation;
+    /// a value serde cannot write is an [`Error::InvalidInput`] naming `body`.
+    pub(crate) fn json(self, value: &impl Serialize) -> Result<Self, Error> {
         let bytes =
             serde_json::to_vec(value).map_err(|e| Error::invalid_input("body", e.to_string()))?;
-        self.body = Some((Bytes::from(bytes), content_type));
-        Ok(self)
+        Ok(self.json_bytes(bytes))
     }
 
-    /// Sends `value` as an `application/json` body.
-    pub(crate) fn json(self, value: &impl Serialize) -> Result<Self, Error> {
-        self.json_as(value, JSON)
-    }
-
-    /// Sends bytes already written as JSON.
+    /// Sends bytes already written as JSON, with the operation's media type.
     pub(crate) fn json_bytes(mut self, bytes: Vec<u8>) -> Self {
-        self.body = Some((Bytes::from(bytes), JSON));
+        self.body = Some((Bytes::from(bytes), self.endpoint.content_type.clone()));
         self
     }
 
-    /// Carries `key` as the `Idempotency-Key` header: the server applies the call once however
-    /// often it arrives, so every attempt may be retried, and an answer that the same key is still
-    /// being processed is waited out.
-    pub(crate) fn idempotency_key(mut self, key: &IdempotencyKey) -> Self {
-        self.headers.push((IDEMPOTENCY_KEY, key.header_value()));
+    /// Carries `key` in the header `name` (the spec's `Idempotency-Key`): the server applies the
+    /// call once however often it arrives, so every attempt may be retried, and an answer that
+    /// the same key is still being processed is waited out.
+    pub(crate) fn idempotency_key(mut self, name: HeaderName, key: &IdempotencyKey) -> Self {
+        self.headers.push((name, key.header_value()));
         self.replay = Replay::Keyed;
         self
     }
@@ -278,7 +312,7 @@ mod tests {
 
     #[test]
     fn path_and_query_parameters_are_encoded_once() -> Result<(), Error> {
-        let operation = Operation::new("get_x", "GET", "/api/v2/x/{x_id}/items/");
+        let operation = Operation::new("get_x", "GET", "/api/v2/x/{x_id}/items/", false, None);
         let endpoint = Endpoint::new(&operation, "http://127.0.0.1:1")?;
         let call = Call::new(&endpoint)
             .path("x_id", "a b/c")

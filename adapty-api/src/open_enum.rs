@@ -24,6 +24,16 @@
 //! The enums are `#[non_exhaustive]`: a value that is `Unrecognized` today may get its own variant
 //! in a later release, so match on the variants you handle and keep a `_` arm.
 
+/// What the shared validators need of an open enum (`crate::validate::known`).
+pub(crate) trait OpenEnum {
+    /// Every value the spec lists.
+    fn known_values() -> &'static [&'static str];
+    /// Whether this is one of them.
+    fn is_known(&self) -> bool;
+    /// The value as Adapty writes it.
+    fn as_str(&self) -> &str;
+}
+
 /// Declares an open enum: one variant per documented value, plus `Unrecognized(String)`.
 macro_rules! open_enum {
     (
@@ -63,6 +73,20 @@ macro_rules! open_enum {
                     $( $value => Self::$variant, )+
                     _ => Self::Unrecognized(value.into_owned()),
                 }
+            }
+        }
+
+        impl $crate::open_enum::OpenEnum for $name {
+            fn known_values() -> &'static [&'static str] {
+                Self::KNOWN
+            }
+
+            fn is_known(&self) -> bool {
+                $name::is_known(self)
+            }
+
+            fn as_str(&self) -> &str {
+                $name::as_str(self)
             }
         }
 

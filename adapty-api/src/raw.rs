@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::call::{Call, Endpoint};
+use crate::retry::Replay;
 use crate::{ClientConfig, Error, ProfileSelector, Response};
 
 /// A request built by hand, for an endpoint or a field the typed methods do not cover yet
@@ -113,6 +114,8 @@ impl<'a> RawRequest<'a> {
             name: "request",
             method: self.method,
             url,
+            replay: Replay::ByMethod,
+            content_type: crate::call::JSON,
         };
         let mut call = Call::new(&endpoint);
         if let Some(profile) = &self.profile {

@@ -164,6 +164,9 @@ pub(crate) enum Replay {
     /// As its method says: `GET`, `PUT`, `PATCH`, `DELETE` (and `HEAD`, `OPTIONS`) may; a `POST`
     /// may have created something already, so it follows the create rule.
     ByMethod,
+    /// The spec marks the operation `x-idempotent`: a `POST` that sets a state, which the same
+    /// request sets again to the same value.
+    Idempotent,
     /// The call carries an `Idempotency-Key`: the server applies it once however often it
     /// arrives, so it may run again whatever its method, and a `409 idempotency_in_flight` (the
     /// first attempt is still being processed) is waited out.
@@ -181,7 +184,7 @@ pub(crate) fn classify(
 ) -> Option<Reason> {
     use crate::send::Failure;
     // Only these may run twice; a POST may have created a profile already.
-    let idempotent = replay == Replay::Keyed
+    let idempotent = replay != Replay::ByMethod
         || matches!(
             *method,
             Method::GET
@@ -280,6 +283,11 @@ mod tests {
         for status in [400, 401, 403, 404, 422] {
             assert_eq!(keyed(status, ""), None, "{status}");
         }
+        // A POST the spec marks idempotent is retried like a PUT, without the 409 rule.
+        let marked =
+            |status, body| classify(&Method::POST, Replay::Idempotent, &answer(status, body));
+        assert!(marked(503, "").is_some());
+        assert_eq!(marked(409, in_flight), None);
     }
 
     #[test]

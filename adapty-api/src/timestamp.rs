@@ -53,6 +53,25 @@ impl Timestamp {
     pub fn as_datetime(&self) -> DateTime<Utc> {
         self.0
     }
+
+    /// Now, from the system clock.
+    pub fn now() -> Self {
+        Self(DateTime::<Utc>::from(std::time::SystemTime::now()))
+    }
+
+    /// `duration` later (earlier when negative); `None` past chrono's range.
+    ///
+    /// ```
+    /// use adapty_api::Timestamp;
+    /// use adapty_api::chrono::Duration;
+    ///
+    /// let start: Timestamp = "2024-01-01T00:00:00Z".parse()?;
+    /// assert_eq!(start.plus(Duration::days(30)).map(|t| t.to_string()), Some("2024-01-31T00:00:00Z".to_owned()));
+    /// # Ok::<(), adapty_api::TimestampError>(())
+    /// ```
+    pub fn plus(&self, duration: chrono::Duration) -> Option<Self> {
+        self.0.checked_add_signed(duration).map(Self)
+    }
 }
 
 impl From<DateTime<Utc>> for Timestamp {

@@ -31,7 +31,6 @@ pub mod facts;
 mod custom_attribute;
 #[rustfmt::skip]
 mod enums;
-mod offer;
 mod request;
 mod validate;
 pub use crate::MAX_SAFE_INTEGER;
@@ -39,6 +38,7 @@ pub use crate::MAX_SAFE_INTEGER;
 pub use crate::Nullable;
 pub use custom_attribute::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};
 pub use enums::*;
+crate::offer::offer_accessors!(v1);
 pub use validate::MAX_CUSTOM_ATTRIBUTES;
 
 use crate::call::{Call, Core, Endpoint};
