@@ -74,6 +74,17 @@ SKIPPED: dict[str, str] = {
 }
 FIXTURE_DIRS = ("docs", "corpus")
 
+# The fixtures of each spec, by the spec's file name: (FIXTURES, SKIPPED, the folders they live in).
+# The v2 documented examples are the spec's own examples (checked above as examples, and against
+# Adapty's pinned file by tests/tests/v2_examples.rs); v2 fixtures are the decoding corpus under
+# tests/fixtures/v2.
+V2_FIXTURES: dict[str, tuple[str, str]] = {}
+V2_SKIPPED: dict[str, str] = {}
+MANIFESTS: dict[str, tuple[dict[str, tuple[str, str]], dict[str, str], tuple[str, ...]]] = {
+    "adapty-server-side-api-v1.yaml": (FIXTURES, SKIPPED, FIXTURE_DIRS),
+    "adapty-server-side-api-v2.yaml": (V2_FIXTURES, V2_SKIPPED, ("v2",)),
+}
+
 # Lines printed per distinct failure (same item kind, operation, JSON path and message); the rest
 # are counted (every one is a failure) and summed up in one line.
 MAX_REPEATS = 10
@@ -474,10 +485,14 @@ class Examples:
 
 
 # ------------------------------------------------------------------------------------ 2. fixtures
-def check_fixtures(spec: Spec, report: Report, root: Path) -> tuple[int, int]:
+def check_fixtures(spec: Spec, report: Report, root: Path, spec_path: Path) -> tuple[int, int]:
     validated = skipped = 0
+    if spec_path.name not in MANIFESTS:
+        report.fail(f"spec {spec_path}", "-", "no fixture manifest (MANIFESTS in tests/strict/validate.py)")
+        return 0, 0
+    FIXTURES, SKIPPED, dirs = MANIFESTS[spec_path.name]
     present = {
-        f"{d}/{p.name}" for d in FIXTURE_DIRS for p in sorted((root / d).glob("*.json"))
+        f"{d}/{p.name}" for d in dirs for p in sorted((root / d).glob("*.json"))
     }
     for name in sorted(present | set(FIXTURES) | set(SKIPPED)):
         item = f"fixture tests/fixtures/{name}"
@@ -666,7 +681,7 @@ def main() -> int:
     for what in examples.unchecked:
         print(f"note: not validated: {what}")
 
-    fixtures, skipped = check_fixtures(spec, report, args.fixtures)
+    fixtures, skipped = check_fixtures(spec, report, args.fixtures, args.spec)
 
     traffic = None
     if args.traffic is not None:

@@ -39,48 +39,116 @@ pub struct Target {
 }
 
 /// Every spec of the workspace and where its generated code goes. A new API version adds a line.
-pub const TARGETS: &[Target] = &[Target {
-    spec: "openapi/adapty-server-side-api-v1.yaml",
-    output: "adapty-api/src/v1/generated.rs",
-    api: "adapty-api/api/v1.txt",
-    facts: "adapty-api/src/v1/facts.rs",
-    enums: "adapty-api/src/v1/enums.rs",
-    module: "crate::v1",
-    replacements: &[
-        // The identity header: checked by the hand-written `CustomerUserId` before any request.
-        ("CustomerUserId", "::std::string::String"),
-        // A string of at most 30 characters, a finite number, a boolean, or `null`: validated on
-        // construction.
-        ("CustomAttributeInputValue", "crate::v1::AttributeValue"),
-        // Clearable request fields: `Option<Nullable<T>>` can leave out, clear (`null`) or set.
-        ("ClearableText", "crate::v1::Nullable<String>"),
-        ("ClearableGender", "crate::v1::Nullable<crate::v1::Gender>"),
-        // Nullable response values (`oneOf [T, Null]`): a plain `Option<T>`, which also decodes a
-        // required property that a response leaves out.
-        (
-            "NullableString",
-            "::std::option::Option<::std::string::String>",
-        ),
-        (
-            "NullableTimestamp",
-            "::std::option::Option<crate::Timestamp>",
-        ),
-        (
-            "NullableOffer",
-            "::std::option::Option<crate::v1::types::Offer>",
-        ),
-        ("NullableGender", "::std::option::Option<crate::v1::Gender>"),
-        (
-            "NullableCancellationReason",
-            "::std::option::Option<crate::v1::CancellationReason>",
-        ),
-        // `null` alone: the second branch of every nullable schema above; never a type of its own.
-        ("NullValue", "()"),
-        // Adapty's datetimes (`+0000` offsets included): read in every documented form.
-        ("Timestamp", "crate::Timestamp"),
-        // Every enum schema is replaced too, by its generated open enum (`Target::enums`).
-    ],
-}];
+pub const TARGETS: &[Target] = &[
+    Target {
+        spec: "openapi/adapty-server-side-api-v1.yaml",
+        output: "adapty-api/src/v1/generated.rs",
+        api: "adapty-api/api/v1.txt",
+        facts: "adapty-api/src/v1/facts.rs",
+        enums: "adapty-api/src/v1/enums.rs",
+        module: "crate::v1",
+        replacements: &[
+            // The identity header: checked by the hand-written `CustomerUserId` before any request.
+            ("CustomerUserId", "::std::string::String"),
+            // A string of at most 30 characters, a finite number, a boolean, or `null`: validated on
+            // construction.
+            ("CustomAttributeInputValue", "crate::v1::AttributeValue"),
+            // Clearable request fields: `Option<Nullable<T>>` can leave out, clear (`null`) or set.
+            ("ClearableText", "crate::v1::Nullable<String>"),
+            ("ClearableGender", "crate::v1::Nullable<crate::v1::Gender>"),
+            // Nullable response values (`oneOf [T, Null]`): a plain `Option<T>`, which also decodes a
+            // required property that a response leaves out.
+            (
+                "NullableString",
+                "::std::option::Option<::std::string::String>",
+            ),
+            (
+                "NullableTimestamp",
+                "::std::option::Option<crate::Timestamp>",
+            ),
+            (
+                "NullableOffer",
+                "::std::option::Option<crate::v1::types::Offer>",
+            ),
+            ("NullableGender", "::std::option::Option<crate::v1::Gender>"),
+            (
+                "NullableCancellationReason",
+                "::std::option::Option<crate::v1::CancellationReason>",
+            ),
+            // `null` alone: the second branch of every nullable schema above; never a type of its own.
+            ("NullValue", "()"),
+            // Adapty's datetimes (`+0000` offsets included): read in every documented form.
+            ("Timestamp", "crate::Timestamp"),
+            // Every enum schema is replaced too, by its generated open enum (`Target::enums`).
+        ],
+    },
+    Target {
+        spec: "openapi/adapty-server-side-api-v2.yaml",
+        output: "adapty-api/src/v2/generated.rs",
+        api: "adapty-api/api/v2.txt",
+        facts: "adapty-api/src/v2/facts.rs",
+        enums: "adapty-api/src/v2/enums.rs",
+        module: "crate::v2",
+        replacements: &[
+            // The identity header: checked by the hand-written `CustomerUserId` before any request.
+            ("CustomerUserId", "::std::string::String"),
+            // A string of at most 50 characters (v2), a finite number, a boolean, or `null`.
+            ("CustomAttributeInputValue", "crate::v2::AttributeValue"),
+            // Clearable request fields: `Option<Nullable<T>>` can leave out, clear (`null`) or set.
+            ("ClearableText", "crate::Nullable<String>"),
+            ("ClearableDate", "crate::Nullable<::chrono::NaiveDate>"),
+            ("ClearableUuid", "crate::Nullable<::uuid::Uuid>"),
+            ("ClearableBoolean", "crate::Nullable<bool>"),
+            ("ClearableAttStatus", "crate::Nullable<u8>"),
+            ("ClearableGender", "crate::Nullable<crate::v2::Gender>"),
+            ("ClearableStore", "crate::Nullable<crate::v2::Store>"),
+            ("ClearablePlatform", "crate::Nullable<crate::v2::Platform>"),
+            (
+                "ClearableRefundPreference",
+                "crate::Nullable<crate::v2::RefundPreference>",
+            ),
+            // Nullable values (`oneOf [T, Null]`): a plain `Option<T>`, which also decodes a required
+            // property that a response leaves out.
+            (
+                "NullableString",
+                "::std::option::Option<::std::string::String>",
+            ),
+            (
+                "NullableTimestamp",
+                "::std::option::Option<crate::Timestamp>",
+            ),
+            (
+                "NullableOffer",
+                "::std::option::Option<crate::v2::types::Offer>",
+            ),
+            (
+                "NullableOfferInput",
+                "::std::option::Option<crate::v2::types::OfferInput>",
+            ),
+            (
+                "NullableCancellationReason",
+                "::std::option::Option<crate::v2::CancellationReason>",
+            ),
+            (
+                "NullablePaywallProductOffer",
+                "::std::option::Option<crate::v2::types::PaywallProductOffer>",
+            ),
+            (
+                "NullablePaywallScreenshot",
+                "::std::option::Option<crate::v2::types::PaywallScreenshot>",
+            ),
+            (
+                "NullableVirtualCurrencyMetadata",
+                "::std::option::Option<crate::v2::types::VirtualCurrencyMetadata>",
+            ),
+            // `null` alone: the second branch of every nullable schema above; never a type of its own.
+            ("NullValue", "()"),
+            // Adapty's datetimes (`+0000` offsets included): read in every documented form.
+            ("Timestamp", "crate::Timestamp"),
+            // Every enum schema is replaced too, by its generated open enum (`Target::enums`).
+        ],
+    },
+];
 
 /// The `Cargo.toml` whose dependencies the generated code uses.
 const CLIENT_MANIFEST: &str = "adapty-api/Cargo.toml";
@@ -135,8 +203,9 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
     let spec_path = root.join(target.spec);
     let text = std::fs::read_to_string(&spec_path)
         .with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
-    let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)
+    let mut spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)
         .with_context(|| format!("{} is not an OpenAPI 3.0 document", target.spec))?;
+    json_request_bodies(&mut spec);
 
     let mut settings = GenerationSettings::default();
     settings
@@ -193,6 +262,47 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
         facts: facts::generate(target.spec, &text, &replacements)?,
         enums: enums::generate(target.spec, &text)?,
     })
+}
+
+/// Declares every JSON request body (`application/<x>+json`, e.g. JSON:API's
+/// `application/vnd.api+json`) as `application/json` to progenitor, which refuses other request
+/// media types while building its client. Only the types are kept ([`keep_types_only`]), and they
+/// are the same for both; the client sends the media type the spec declares (the facts'
+/// `<OPERATION>_CONTENT_TYPE`).
+fn json_request_bodies(spec: &mut openapiv3::OpenAPI) {
+    for (_, item) in spec.paths.paths.iter_mut() {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let Some(openapiv3::ReferenceOr::Item(body)) = operation.request_body.as_mut() else {
+                continue;
+            };
+            if body.content.contains_key("application/json") {
+                continue;
+            }
+            let json = body
+                .content
+                .keys()
+                .find(|media| media.starts_with("application/") && media.ends_with("+json"))
+                .cloned();
+            if let Some(media) = json
+                && let Some(content) = body.content.shift_remove(&media)
+            {
+                body.content.insert("application/json".to_owned(), content);
+            }
+        }
+    }
 }
 
 /// Marks every data type of the generated `types` module `#[non_exhaustive]` (typify has no
