@@ -52,6 +52,7 @@ mod config;
 mod error;
 mod idempotency;
 mod nullable;
+mod offer;
 mod open_enum;
 mod pages;
 mod raw;
@@ -61,6 +62,8 @@ mod selector;
 mod send;
 mod timestamp;
 pub mod v1;
+pub mod v2;
+mod validate;
 
 pub use attribute::{AttributeValue, MAX_SAFE_INTEGER};
 pub use auth::ApiKey;
