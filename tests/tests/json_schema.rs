@@ -19,11 +19,17 @@ use adapty_api::v1::{
     AttributeValue, CancellationReason, Environment, Gender, Nullable, OfferCategory, OfferType,
     facts,
 };
-use adapty_api::{CustomerUserId, Timestamp};
+use adapty_api::{CustomerUserId, Timestamp, v2};
 use schemars::{Schema, schema_for};
 use serde_json::Value;
 
-use common::spec_v1;
+use common::{root, spec_v1};
+
+fn spec_v2() -> Value {
+    let text = std::fs::read_to_string(root().join("openapi/adapty-server-side-api-v2.yaml"))
+        .expect("read the v2 spec");
+    serde_yaml::from_str(&text).expect("the v2 spec is YAML")
+}
 
 /// One alternative of a schema.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -143,9 +149,22 @@ fn assert_same(spec: &Value, name: &str, rust: BTreeSet<Alternative>) {
     );
 }
 
+/// Compares each replacement with the spec schema it stands for, and checks that the list covers
+/// every schema the generator replaces (`facts::REPLACED_SCHEMAS`).
+fn assert_replacements(spec: &Value, replaced: &[&str], replacements: &[(&str, Schema)]) {
+    let covered: BTreeSet<&str> = replacements.iter().map(|(name, _)| *name).collect();
+    let replaced: BTreeSet<&str> = replaced.iter().copied().collect();
+    assert_eq!(
+        covered, replaced,
+        "every schema the generator replaces (facts::REPLACED_SCHEMAS) is compared here"
+    );
+    for (name, schema) in replacements {
+        assert_same(spec, name, alternatives_of(schema));
+    }
+}
+
 #[test]
 fn every_replacement_states_the_spec_schema_it_replaces() {
-    let spec = spec_v1();
     // The type the generated code uses for each replaced schema (xtask/src/lib.rs), except
     // `CustomerUserId`: the generated code takes a `String` there, and `adapty_api::CustomerUserId`
     // is the type that enforces the schema before a request is made.
@@ -170,38 +189,98 @@ fn every_replacement_states_the_spec_schema_it_replaces() {
         ("Environment", schema_for!(Environment)),
         ("CancellationReason", schema_for!(CancellationReason)),
     ];
-    let covered: BTreeSet<&str> = replacements.iter().map(|(name, _)| *name).collect();
-    let replaced: BTreeSet<&str> = facts::REPLACED_SCHEMAS.iter().copied().collect();
-    assert_eq!(
-        covered, replaced,
-        "every schema the generator replaces (facts::REPLACED_SCHEMAS) is compared here"
-    );
-    for (name, schema) in &replacements {
-        assert_same(&spec, name, alternatives_of(schema));
-    }
+    assert_replacements(&spec_v1(), facts::REPLACED_SCHEMAS, &replacements);
 }
 
 #[test]
-fn every_generated_type_states_the_spec_schema_of_its_name() {
-    let spec = spec_v1();
+fn every_v2_replacement_states_the_spec_schema_it_replaces() {
+    use v2::types as t;
+    let replacements: Vec<(&str, Schema)> = vec![
+        ("CustomerUserId", schema_for!(CustomerUserId)),
+        ("CustomAttributeInputValue", schema_for!(v2::AttributeValue)),
+        ("ClearableText", schema_for!(Nullable<String>)),
+        ("ClearableDate", schema_for!(Nullable<chrono::NaiveDate>)),
+        ("ClearableUuid", schema_for!(Nullable<uuid::Uuid>)),
+        ("ClearableBoolean", schema_for!(Nullable<bool>)),
+        ("ClearableAttStatus", schema_for!(Nullable<u8>)),
+        ("ClearableGender", schema_for!(Nullable<v2::Gender>)),
+        ("ClearableStore", schema_for!(Nullable<v2::Store>)),
+        ("ClearablePlatform", schema_for!(Nullable<v2::Platform>)),
+        (
+            "ClearableRefundPreference",
+            schema_for!(Nullable<v2::RefundPreference>),
+        ),
+        ("NullableString", schema_for!(Option<String>)),
+        ("NullableTimestamp", schema_for!(Option<Timestamp>)),
+        ("NullableOffer", schema_for!(Option<t::Offer>)),
+        ("NullableOfferInput", schema_for!(Option<t::OfferInput>)),
+        (
+            "NullableCancellationReason",
+            schema_for!(Option<v2::CancellationReason>),
+        ),
+        (
+            "NullablePaywallProductOffer",
+            schema_for!(Option<t::PaywallProductOffer>),
+        ),
+        (
+            "NullablePaywallScreenshot",
+            schema_for!(Option<t::PaywallScreenshot>),
+        ),
+        (
+            "NullableVirtualCurrencyMetadata",
+            schema_for!(Option<t::VirtualCurrencyMetadata>),
+        ),
+        ("NullValue", schema_for!(())),
+        ("Timestamp", schema_for!(Timestamp)),
+        ("Gender", schema_for!(v2::Gender)),
+        ("Store", schema_for!(v2::Store)),
+        ("Platform", schema_for!(v2::Platform)),
+        ("Environment", schema_for!(v2::Environment)),
+        ("OfferCategory", schema_for!(v2::OfferCategory)),
+        ("OfferType", schema_for!(v2::OfferType)),
+        ("CancellationReason", schema_for!(v2::CancellationReason)),
+        ("RefundPreference", schema_for!(v2::RefundPreference)),
+        ("PaywallState", schema_for!(v2::PaywallState)),
+        ("ProductSet", schema_for!(v2::ProductSet)),
+        (
+            "VirtualCurrencyTransactionType",
+            schema_for!(v2::VirtualCurrencyTransactionType),
+        ),
+        ("ErrorCode", schema_for!(v2::ErrorCode)),
+    ];
+    assert_replacements(&spec_v2(), v2::facts::REPLACED_SCHEMAS, &replacements);
+}
+
+/// Compares every type reachable from `roots` with the spec schema of its name; returns the
+/// names compared.
+fn assert_generated(spec: &Value, roots: &[Schema]) -> BTreeSet<String> {
     let schemas = spec["components"]["schemas"].as_object().unwrap();
     let mut compared = BTreeSet::new();
-    for root in [
-        schema_for!(ProfileResponse),
-        schema_for!(ProfileRequest),
-        schema_for!(ErrorResponse),
-    ] {
+    for root in roots {
         let root = root.as_value();
         let title = root["title"].as_str().unwrap().to_owned();
         let defs = root["$defs"].as_object().cloned().unwrap_or_default();
         let named = std::iter::once((title, root.clone())).chain(defs);
         for (name, schema) in named {
             if schemas.contains_key(&name) {
-                assert_same(&spec, &name, rust_alternatives(root, &schema));
+                assert_same(spec, &name, rust_alternatives(root, &schema));
                 compared.insert(name);
             }
         }
     }
+    compared
+}
+
+#[test]
+fn every_generated_type_states_the_spec_schema_of_its_name() {
+    let compared = assert_generated(
+        &spec_v1(),
+        &[
+            schema_for!(ProfileResponse),
+            schema_for!(ProfileRequest),
+            schema_for!(ErrorResponse),
+        ],
+    );
     // The schemas reached from the three bodies, by name: the objects and the replacements that
     // keep the spec's name.
     for name in [
@@ -223,4 +302,46 @@ fn every_generated_type_states_the_spec_schema_of_its_name() {
     ] {
         assert!(compared.contains(name), "{name} was not compared");
     }
+}
+
+/// Every v2 request and response body: each object schema of the spec is compared, except the
+/// replaced ones (compared above).
+#[test]
+fn every_v2_generated_type_states_the_spec_schema_of_its_name() {
+    use v2::types as t;
+    let spec = spec_v2();
+    let compared = assert_generated(
+        &spec,
+        &[
+            schema_for!(t::ProfileRequest),
+            schema_for!(t::ProfileResponse),
+            schema_for!(t::ErrorResponse),
+            schema_for!(t::TransactionRequest),
+            schema_for!(t::GrantAccessLevelRequest),
+            schema_for!(t::RevokeAccessLevelRequest),
+            schema_for!(t::RefundSaverSettingsRequest),
+            schema_for!(t::RefundSaverSettingsResponse),
+            schema_for!(t::StripeValidationRequest),
+            schema_for!(t::StripeValidationResponse),
+            schema_for!(t::StripeErrorResponse),
+            schema_for!(t::PaddleValidationRequest),
+            schema_for!(t::IntegrationIdentifiers),
+            schema_for!(t::IntegrationIdentifiersRequest),
+            schema_for!(t::PaywallListResponse),
+            schema_for!(t::Paywall),
+            schema_for!(t::PaywallUpdateRequest),
+            schema_for!(t::VirtualCurrencyTransactionRequest),
+            schema_for!(t::VirtualCurrencyTransactionResponse),
+            schema_for!(t::VirtualCurrencyTransactionList),
+            schema_for!(t::VirtualCurrencyBalanceList),
+        ],
+    );
+    let replaced: BTreeSet<&str> = v2::facts::REPLACED_SCHEMAS.iter().copied().collect();
+    let missed: Vec<&String> = spec["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|name| !compared.contains(*name) && !replaced.contains(name.as_str()))
+        .collect();
+    assert!(missed.is_empty(), "v2 schemas not compared: {missed:?}");
 }

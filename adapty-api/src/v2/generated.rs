@@ -368,59 +368,42 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
-        Default,
         PartialEq,
         schemars::JsonSchema
     )]
     #[non_exhaustive]
     pub struct IntegrationIdentifiers {
         ///The end user's ID in Adjust.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub adjust_device_id: ::std::option::Option<::std::string::String>,
         ///The device's ID in Airbridge.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub airbridge_device_id: ::std::option::Option<::std::string::String>,
         ///The device's ID in Amplitude.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amplitude_device_id: ::std::option::Option<::std::string::String>,
         ///The end user's ID in Amplitude.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amplitude_user_id: ::std::option::Option<::std::string::String>,
         ///The device's ID in AppMetrica.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub appmetrica_device_id: ::std::option::Option<::std::string::String>,
         ///The end user's ID in AppMetrica.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub appmetrica_profile_id: ::std::option::Option<::std::string::String>,
         ///The end user's ID in AppsFlyer.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub appsflyer_id: ::std::option::Option<::std::string::String>,
         ///The Branch key of the end user's app.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub branch_id: ::std::option::Option<::std::string::String>,
         ///The end user's anonymous ID in Facebook Ads.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub facebook_anonymous_id: ::std::option::Option<::std::string::String>,
         ///The app instance ID in Firebase.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub firebase_app_instance_id: ::std::option::Option<::std::string::String>,
         ///The end user's ID in Mixpanel.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mixpanel_user_id: ::std::option::Option<::std::string::String>,
         ///The end user's player ID in OneSignal (the older identifier).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub one_signal_player_id: ::std::option::Option<::std::string::String>,
         ///The end user's subscription ID in OneSignal (the current identifier).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub one_signal_subscription_id: ::std::option::Option<::std::string::String>,
         ///The end user's distinct ID in PostHog.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub posthog_distinct_user_id: ::std::option::Option<::std::string::String>,
         ///The device's HWID in Pushwoosh.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pushwoosh_hwid: ::std::option::Option<::std::string::String>,
         ///The installation's analytics ID in Tenjin.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tenjin_analytics_installation_id: ::std::option::Option<
             ::std::string::String,
         >,
@@ -3197,22 +3180,51 @@ server; otherwise Adapty takes the country of the request's IP address.
         impl ::std::default::Default for IntegrationIdentifiers {
             fn default() -> Self {
                 Self {
-                    adjust_device_id: Ok(Default::default()),
-                    airbridge_device_id: Ok(Default::default()),
-                    amplitude_device_id: Ok(Default::default()),
-                    amplitude_user_id: Ok(Default::default()),
-                    appmetrica_device_id: Ok(Default::default()),
-                    appmetrica_profile_id: Ok(Default::default()),
-                    appsflyer_id: Ok(Default::default()),
-                    branch_id: Ok(Default::default()),
-                    facebook_anonymous_id: Ok(Default::default()),
-                    firebase_app_instance_id: Ok(Default::default()),
-                    mixpanel_user_id: Ok(Default::default()),
-                    one_signal_player_id: Ok(Default::default()),
-                    one_signal_subscription_id: Ok(Default::default()),
-                    posthog_distinct_user_id: Ok(Default::default()),
-                    pushwoosh_hwid: Ok(Default::default()),
-                    tenjin_analytics_installation_id: Ok(Default::default()),
+                    adjust_device_id: Err(
+                        "no value supplied for adjust_device_id".to_string(),
+                    ),
+                    airbridge_device_id: Err(
+                        "no value supplied for airbridge_device_id".to_string(),
+                    ),
+                    amplitude_device_id: Err(
+                        "no value supplied for amplitude_device_id".to_string(),
+                    ),
+                    amplitude_user_id: Err(
+                        "no value supplied for amplitude_user_id".to_string(),
+                    ),
+                    appmetrica_device_id: Err(
+                        "no value supplied for appmetrica_device_id".to_string(),
+                    ),
+                    appmetrica_profile_id: Err(
+                        "no value supplied for appmetrica_profile_id".to_string(),
+                    ),
+                    appsflyer_id: Err("no value supplied for appsflyer_id".to_string()),
+                    branch_id: Err("no value supplied for branch_id".to_string()),
+                    facebook_anonymous_id: Err(
+                        "no value supplied for facebook_anonymous_id".to_string(),
+                    ),
+                    firebase_app_instance_id: Err(
+                        "no value supplied for firebase_app_instance_id".to_string(),
+                    ),
+                    mixpanel_user_id: Err(
+                        "no value supplied for mixpanel_user_id".to_string(),
+                    ),
+                    one_signal_player_id: Err(
+                        "no value supplied for one_signal_player_id".to_string(),
+                    ),
+                    one_signal_subscription_id: Err(
+                        "no value supplied for one_signal_subscription_id".to_string(),
+                    ),
+                    posthog_distinct_user_id: Err(
+                        "no value supplied for posthog_distinct_user_id".to_string(),
+                    ),
+                    pushwoosh_hwid: Err(
+                        "no value supplied for pushwoosh_hwid".to_string(),
+                    ),
+                    tenjin_analytics_installation_id: Err(
+                        "no value supplied for tenjin_analytics_installation_id"
+                            .to_string(),
+                    ),
                 }
             }
         }
