@@ -1,20 +1,23 @@
-//! A typed client for [Adapty](https://adapty.io)'s server-side API: read, create, update and
-//! delete the profiles of your app's end users from a Rust backend.
+//! A typed client for [Adapty](https://adapty.io)'s server-side API: manage the end users of your
+//! app (profiles, access levels, purchases, virtual currencies) and your paywalls from a Rust
+//! backend. [`v2`] is Adapty's current API (19 operations); [`v1`] its older profile API.
 //!
-//! The client is generated from a hand-written OpenAPI spec (`openapi/` in the repository) with
+//! The client is generated from hand-written OpenAPI specs (`openapi/` in the repository) with
 //! progenitor, under a small hand-written layer that makes misuse hard:
 //!
 //! - [`ApiKey`] holds the secret key and never prints it;
 //! - [`ProfileSelector`] names a profile by exactly one identity header, by construction;
-//! - [`v1::Client`] has one method per operation, returning [`Response`] or this crate's [`Error`],
-//!   which keeps the status, Adapty's error code and messages, the request ID, and any body that is
-//!   not the documented JSON;
-//! - failed attempts are retried by a [`RetryPolicy`] (only where that is safe: a create is
-//!   retried only when Adapty provably did not process it), within connect, attempt and operation
-//!   timeouts ([`ClientBuilder`]);
+//! - [`v1::Client`] and [`v2::Client`] have one method per operation, returning [`Response`] or
+//!   this crate's [`Error`], which keeps the status, Adapty's error code (typed with
+//!   [`Error::code`]) and messages, the request ID, and any body that is not the documented JSON;
+//! - failed attempts are retried by a [`RetryPolicy`] (only where that is safe, per operation: a
+//!   create is retried only when Adapty provably did not process it, a virtual currency
+//!   transaction carries an [`IdempotencyKey`]), within connect, attempt and operation timeouts
+//!   ([`ClientBuilder`]);
+//! - lists are [`Pages`] streams; "one of" requests are enums;
 //! - decoding survives what Adapty adds (unknown fields, new enum values as `Unrecognized`, the
 //!   datetime forms it uses), and an update can leave, clear or set each nullable field
-//!   ([`v1::Nullable`]);
+//!   ([`Nullable`]);
 //! - each call is a `tracing` span without secrets or personal data.
 //!
 //! ```no_run
@@ -30,9 +33,10 @@
 //! # }
 //! ```
 //!
-//! Each API version is a module (`v1` today) with its client and its data types (`v1::types`,
-//! generated from the spec). [`v1::Client::request`] sends what the typed methods do not cover,
-//! through the same checks, retries and error mapping.
+//! Each API version is a module ([`v1`], [`v2`]) with its client and its data types
+//! (`v1::types`, `v2::types`, generated from its spec); everything else (authentication, profile
+//! selection, retries, timeouts, errors, pagination, idempotency keys) is shared. `Client::request`
+//! sends what the typed methods do not cover, through the same checks, retries and error mapping.
 //!
 //! TLS: the `rustls` feature (default) or `native-tls`; with neither, only `http://` loopback
 //! URLs work.
