@@ -285,6 +285,100 @@ pub(crate) fn read_back<const MAX_CHARS: usize>(
     }
 }
 
+/// Writes a version's custom attribute items from its facts: `custom_attribute`, `MAX_TEXT_CHARS`,
+/// the `AttributeValue` alias, and the conversions from what a profile returns
+/// (`TryFrom<&CustomAttribute> for CustomAttributeInput`, `TryFrom<&CustomAttributeValue>` and
+/// `TryFrom<CustomAttributeValue>` for the value). Invoked once in each version's
+/// `custom_attribute.rs`, so the versions share one implementation and differ in their facts.
+macro_rules! custom_attributes {
+    ($version:ident) => {
+        use $crate::$version::facts;
+        use $crate::$version::types::{CustomAttribute, CustomAttributeInput, CustomAttributeValue};
+        use $crate::Error;
+
+        #[doc = concat!(
+            "A custom attribute to send: `key` must be 1 to 30 letters, digits, `-`, `.` or `_`, ",
+            "and `value` anything that makes an [`AttributeValue`] (text of at most ",
+            "[`MAX_TEXT_CHARS`] characters, a number, a boolean, or [`AttributeValue::delete`]); ",
+            "one `?` covers both checks.\n\n",
+            "```\nuse adapty_api::", stringify!($version),
+            "::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};\n\n",
+            "let sport = custom_attribute(\"favourite_sport\", \"yoga\")?;\n",
+            "let level = custom_attribute(\"level\", 3)?;\n",
+            "let gone = custom_attribute(\"trial\", AttributeValue::delete())?;\n",
+            "assert_eq!(sport.key.as_str(), \"favourite_sport\");\n",
+            "assert_eq!(level.value.as_number(), Some(3.0));\n",
+            "assert!(gone.value.is_delete());\n",
+            "assert!(custom_attribute(\"not allowed!\", 1).is_err());\n",
+            "assert!(custom_attribute(\"bio\", \"x\".repeat(MAX_TEXT_CHARS)).is_ok());\n",
+            "assert!(custom_attribute(\"bio\", \"x\".repeat(MAX_TEXT_CHARS + 1)).is_err());\n",
+            "# Ok::<(), adapty_api::Error>(())\n```",
+        )]
+        pub fn custom_attribute<V>(key: &str, value: V) -> Result<CustomAttributeInput, Error>
+        where
+            V: TryInto<AttributeValue>,
+            Error: From<V::Error>,
+        {
+            let value = value.try_into()?;
+            Ok(CustomAttributeInput {
+                key: $crate::attribute::key(key, &KEY_RULE)?,
+                value,
+            })
+        }
+
+        /// The rule of this version's attribute keys, from the spec.
+        const KEY_RULE: $crate::attribute::KeyRule = $crate::attribute::KeyRule {
+            min: facts::CUSTOM_ATTRIBUTE_INPUT_KEY_MIN_LENGTH,
+            max: facts::CUSTOM_ATTRIBUTE_INPUT_KEY_MAX_LENGTH,
+            pattern: facts::CUSTOM_ATTRIBUTE_INPUT_KEY_PATTERN,
+        };
+
+        /// The longest text value this version accepts, in characters (the spec's `maxLength`).
+        pub const MAX_TEXT_CHARS: usize = facts::CUSTOM_ATTRIBUTE_INPUT_VALUE_MAX_LENGTH;
+
+        /// A custom attribute value this version accepts: text of at most [`MAX_TEXT_CHARS`]
+        /// characters, a finite number, or [`AttributeValue::delete`]. See
+        /// [`crate::AttributeValue`] for the conversions.
+        pub type AttributeValue = $crate::AttributeValue<MAX_TEXT_CHARS>;
+
+        /// A custom attribute read from a profile, made sendable again (read-modify-write). Fails
+        /// only when Adapty returned what this version does not accept back: a key outside the
+        /// documented pattern or a text longer than [`MAX_TEXT_CHARS`].
+        impl TryFrom<&CustomAttribute> for CustomAttributeInput {
+            type Error = Error;
+
+            fn try_from(attribute: &CustomAttribute) -> Result<Self, Error> {
+                custom_attribute(&attribute.key, &attribute.value)
+            }
+        }
+
+        impl TryFrom<&CustomAttributeValue> for AttributeValue {
+            type Error = Error;
+
+            /// Text through [`AttributeValue::text`], a number through [`AttributeValue::number`].
+            fn try_from(value: &CustomAttributeValue) -> Result<Self, Error> {
+                match value {
+                    CustomAttributeValue::String(text) => {
+                        $crate::attribute::read_back(Some(text), None)
+                    }
+                    CustomAttributeValue::Number(n) => $crate::attribute::read_back(None, Some(*n)),
+                }
+            }
+        }
+
+        /// A value read from JSON that is not one of the known shapes cannot be sent back.
+        impl TryFrom<CustomAttributeValue> for AttributeValue {
+            type Error = Error;
+
+            fn try_from(value: CustomAttributeValue) -> Result<Self, Error> {
+                Self::try_from(&value)
+            }
+        }
+    };
+}
+
+pub(crate) use custom_attributes;
+
 #[cfg(test)]
 mod tests {
     use super::*;

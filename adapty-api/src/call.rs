@@ -144,6 +144,43 @@ impl Core {
     }
 }
 
+/// The methods every version's `Client` has alike (`request`, `config`, `base_url`) and its
+/// private `profile_call`, written once: invoked inside each version's `impl Client`, whose
+/// `core` field is a [`Core`] and whose `types` hold `ProfileResponse { data: Profile }`.
+macro_rules! client_basics {
+    () => {
+        /// Starts a request this client has no method for (an endpoint or a field the spec does
+        /// not have yet), sent through the same checks, authentication, retries and timeouts; see
+        /// [`RawRequest`](crate::RawRequest).
+        pub fn request(&self, method: reqwest::Method, path: &str) -> crate::RawRequest<'_> {
+            self.core.request(method, path)
+        }
+
+        /// The configuration: retry policy and timeouts.
+        pub fn config(&self) -> &crate::ClientConfig {
+            &self.core.config
+        }
+
+        /// The base URL requests go to.
+        pub fn base_url(&self) -> &str {
+            &self.core.base_url
+        }
+
+        /// A call answered by a `ProfileResponse`, whose `data` is the value.
+        async fn profile_call(
+            &self,
+            call: crate::call::Call<'_>,
+        ) -> Result<crate::Response<types::Profile>, crate::Error> {
+            self.core
+                .send::<types::ProfileResponse>(call)
+                .await
+                .map(|response| response.map(|r| r.data))
+        }
+    };
+}
+
+pub(crate) use client_basics;
+
 /// A JSON content type, for requests with a JSON body.
 pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");
 

@@ -43,8 +43,8 @@ pub use validate::MAX_CUSTOM_ATTRIBUTES;
 
 use crate::call::{Call, Core, Endpoint};
 use crate::config::ClientBuilder;
-use crate::{ApiKey, ClientConfig, Error, ProfileSelector, RawRequest, Response};
-use types::{Profile, ProfileRequest, ProfileResponse};
+use crate::{ApiKey, Error, ProfileSelector, Response};
+use types::{Profile, ProfileRequest};
 
 /// A client of the v1 profile API.
 ///
@@ -101,22 +101,7 @@ impl Client {
         })
     }
 
-    /// Starts a request this client has no method for (an endpoint or a field the spec does not
-    /// have yet), sent through the same checks, authentication, retries and timeouts; see
-    /// [`RawRequest`].
-    pub fn request(&self, method: reqwest::Method, path: &str) -> RawRequest<'_> {
-        self.core.request(method, path)
-    }
-
-    /// The configuration: retry policy and timeouts.
-    pub fn config(&self) -> &ClientConfig {
-        &self.core.config
-    }
-
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.core.base_url
-    }
+    crate::call::client_basics!();
 
     /// Retrieves a profile (`GET /api/v1/server-side-api/profiles/`).
     ///
@@ -190,14 +175,6 @@ impl Client {
     pub async fn delete_profile(&self, profile: &ProfileSelector) -> Result<Response<()>, Error> {
         let call = Call::new(&self.endpoints.delete).profile(profile);
         self.core.send(call).await
-    }
-
-    /// A call answered by a `ProfileResponse`, whose `data` is the value.
-    async fn profile_call(&self, call: Call<'_>) -> Result<Response<Profile>, Error> {
-        self.core
-            .send::<ProfileResponse>(call)
-            .await
-            .map(|response| response.map(|r| r.data))
     }
 }
 

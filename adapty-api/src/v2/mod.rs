@@ -46,14 +46,11 @@ use uuid::Uuid;
 
 use crate::call::{Call, Core, Endpoint};
 use crate::config::ClientBuilder;
-use crate::{
-    ApiKey, ClientConfig, CustomerUserId, Error, IdempotencyKey, Pages, ProfileSelector,
-    RawRequest, Response,
-};
+use crate::{ApiKey, CustomerUserId, Error, IdempotencyKey, Pages, ProfileSelector, Response};
 use types::{
     GrantAccessLevelRequest, IntegrationIdentifiers, IntegrationIdentifiersRequest,
     PaddleValidationRequest, Paywall, PaywallListResponse, PaywallUpdateRequest, Profile,
-    ProfileRequest, ProfileResponse, RefundSaverSettingsRequest, RefundSaverSettingsResponse,
+    ProfileRequest, RefundSaverSettingsRequest, RefundSaverSettingsResponse,
     RevokeAccessLevelRequest, StripeValidationRequest, StripeValidationRequestData,
     StripeValidationRequestDataAttributes, StripeValidationRequestDataType,
     StripeValidationResponse, TransactionRequest, VirtualCurrencyBalanceList,
@@ -167,21 +164,7 @@ impl Client {
         })
     }
 
-    /// Starts a request this client has no method for, sent through the same checks,
-    /// authentication, retries and timeouts; see [`RawRequest`].
-    pub fn request(&self, method: reqwest::Method, path: &str) -> RawRequest<'_> {
-        self.core.request(method, path)
-    }
-
-    /// The configuration: retry policy and timeouts.
-    pub fn config(&self) -> &ClientConfig {
-        &self.core.config
-    }
-
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.core.base_url
-    }
+    crate::call::client_basics!();
 
     // ------------------------------------------------------------------------------- profiles
 
@@ -208,7 +191,8 @@ impl Client {
         profile: &ProfileSelector,
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
-        self.create(profile, None, attributes).await
+        self.write_profile(&self.endpoints.create_profile, profile, None, attributes)
+            .await
     }
 
     /// [`create_profile`](Self::create_profile), naming the platform the app runs on in the
@@ -219,7 +203,13 @@ impl Client {
         profile: &ProfileSelector,
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
-        self.create(profile, Some(platform), attributes).await
+        self.write_profile(
+            &self.endpoints.create_profile,
+            profile,
+            Some(platform),
+            attributes,
+        )
+        .await
     }
 
     /// Gives the existing profile `profile_id` (say, an anonymous one the app created) your
@@ -239,18 +229,6 @@ impl Client {
             .header(by_user.header(), by_user.header_value())
             .json(attributes)?;
         self.profile_call(call).await
-    }
-
-    async fn create(
-        &self,
-        profile: &ProfileSelector,
-        platform: Option<&Platform>,
-        attributes: &ProfileRequest,
-    ) -> Result<Response<Profile>, Error> {
-        validate::profile_request(attributes)?;
-        let call = Call::new(&self.endpoints.create_profile).profile(profile);
-        let call = self.with_platform(call, platform)?;
-        self.profile_call(call.json(attributes)?).await
     }
 
     /// Updates a profile (`PATCH /api/v2/server-side-api/profile/`): the attributes set in
@@ -280,7 +258,8 @@ impl Client {
         profile: &ProfileSelector,
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
-        self.update(profile, None, attributes).await
+        self.write_profile(&self.endpoints.update_profile, profile, None, attributes)
+            .await
     }
 
     /// [`update_profile`](Self::update_profile) with the `adapty-platform` header.
@@ -290,18 +269,26 @@ impl Client {
         profile: &ProfileSelector,
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
-        self.update(profile, Some(platform), attributes).await
+        self.write_profile(
+            &self.endpoints.update_profile,
+            profile,
+            Some(platform),
+            attributes,
+        )
+        .await
     }
 
-    async fn update(
+    /// Creates or updates (`endpoint`) the profile with `attributes`, with the `adapty-platform`
+    /// header when `platform` is given.
+    async fn write_profile(
         &self,
+        endpoint: &Endpoint,
         profile: &ProfileSelector,
         platform: Option<&Platform>,
         attributes: &ProfileRequest,
     ) -> Result<Response<Profile>, Error> {
         validate::profile_request(attributes)?;
-        let call = Call::new(&self.endpoints.update_profile).profile(profile);
-        let call = self.with_platform(call, platform)?;
+        let call = self.with_platform(Call::new(endpoint).profile(profile), platform)?;
         self.profile_call(call.json(attributes)?).await
     }
 
@@ -683,14 +670,6 @@ impl Client {
             Error::invalid_input(facts::ADAPTY_PLATFORM_PARAMETER_NAME, "not a header value")
         })?;
         Ok(call.header(self.endpoints.platform.clone(), value))
-    }
-
-    /// A call answered by a `ProfileResponse`, whose `data` is the value.
-    async fn profile_call(&self, call: Call<'_>) -> Result<Response<Profile>, Error> {
-        self.core
-            .send::<ProfileResponse>(call)
-            .await
-            .map(|response| response.map(|r| r.data))
     }
 }
 
