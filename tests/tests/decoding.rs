@@ -13,7 +13,7 @@ use serde_json::Value;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use common::{assert_no_field_lost, at, root};
+use common::{assert_no_field_lost, at, root, without_nulls};
 
 const CORPUS: &[&str] = &[
     "datetime-forms",
@@ -45,20 +45,6 @@ async fn fetch(body: &Value) -> Result<v1::types::Profile, adapty_api::Error> {
         .unwrap();
     let who = ProfileSelector::customer_user_id("user-1").unwrap();
     client.get_profile(&who).await.map(|r| r.into_inner())
-}
-
-/// `value` without the object keys whose value is `null`.
-fn without_nulls(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), without_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
-        other => other.clone(),
-    }
 }
 
 fn utc(text: &str) -> Timestamp {

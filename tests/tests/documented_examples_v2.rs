@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use adapty_api::v2::types;
-use common::{assert_no_field_lost, root};
+use common::{assert_no_field_lost, resolve, root, without_nulls};
 use serde_json::Value;
 
 /// One example: where it is (`createProfile request`, `getProfile 404`), that plus its name in an
@@ -22,16 +22,6 @@ struct Example {
 fn load(relative: &str) -> Value {
     let text = std::fs::read_to_string(root().join(relative)).expect(relative);
     serde_yaml::from_str(&text).expect(relative)
-}
-
-/// The component a `$ref` names, or the node itself.
-fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(target) => doc
-            .pointer(target.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("dangling {target}")),
-        None => node,
-    }
 }
 
 /// Every example of every request body and response of `doc`.
@@ -185,20 +175,6 @@ const NULL_IS_LEFT_OUT: &[&str] = &[
     "RevokeAccessLevelRequest",
     "VirtualCurrencyTransactionRequest",
 ];
-
-/// `value` without its `null` members, at any depth.
-fn without_nulls(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), without_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
-        other => other.clone(),
-    }
-}
 
 #[test]
 fn every_example_goes_through_our_types_and_is_snapshotted() {

@@ -23,13 +23,7 @@ use adapty_api::{CustomerUserId, Timestamp, v2};
 use schemars::{Schema, schema_for};
 use serde_json::Value;
 
-use common::{root, spec_v1};
-
-fn spec_v2() -> Value {
-    let text = std::fs::read_to_string(root().join("openapi/adapty-server-side-api-v2.yaml"))
-        .expect("read the v2 spec");
-    serde_yaml::from_str(&text).expect("the v2 spec is YAML")
-}
+use common::{spec_v1, spec_v2};
 
 /// One alternative of a schema.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -15,7 +15,7 @@ use adapty_api::v1::{Client, Gender, custom_attribute};
 use adapty_api::{
     ApiKey, ClientBuilder, Error, ProfileSelector, RetryPolicy, TimeoutKind, TransportKind,
 };
-use common::doc_fixture;
+use common::{doc_fixture, requests, server_answering};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use wiremock::matchers::any;
@@ -48,27 +48,6 @@ fn client_of(base_url: &str, policy: RetryPolicy) -> Client {
 
 fn ok_profile() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(doc_fixture("profile-response.json"))
-}
-
-/// A server that answers the first `n` requests with `first`, and every later one with `then`.
-async fn server_answering(n: u64, first: ResponseTemplate, then: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(first)
-        .up_to_n_times(n)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(then)
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    server
-}
-
-async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
 }
 
 fn api_error(error: Error) -> Box<adapty_api::ApiError> {

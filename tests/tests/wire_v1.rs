@@ -8,7 +8,7 @@ use adapty_api::v1::Gender;
 use adapty_api::v1::types::ProfileRequest;
 use adapty_api::v1::{AttributeValue, Client, custom_attribute};
 use adapty_api::{ApiKey, Error, ProfileSelector, RetryPolicy};
-use common::doc_fixture;
+use common::{doc_fixture, header, serve, the_request};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -38,33 +38,6 @@ fn ok_profile() -> ResponseTemplate {
     ResponseTemplate::new(200)
         .set_body_json(doc_fixture("profile-response.json"))
         .insert_header("request-id", "758f01dfd9e74ccfbabb4934241c4966")
-}
-
-/// Serves one answer to any request and returns the server.
-async fn serve(answer: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(answer)
-        .mount(&server)
-        .await;
-    server
-}
-
-/// The one request the server received.
-async fn the_request(server: &MockServer) -> Request {
-    let mut requests = server.received_requests().await.expect("recording is on");
-    assert_eq!(requests.len(), 1, "expected exactly one request");
-    requests.remove(0)
-}
-
-fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    let values: Vec<_> = request.headers.get_all(name).iter().collect();
-    assert!(
-        values.len() <= 1,
-        "header {name} sent {} times",
-        values.len()
-    );
-    values.first().map(|v| v.to_str().expect("ASCII header"))
 }
 
 /// Asserts method, exact path, authentication, content type (on requests with a body, and only

@@ -39,6 +39,7 @@ pub use custom_attribute::{AttributeValue, MAX_TEXT_CHARS, custom_attribute};
 pub use validate::MAX_CUSTOM_ATTRIBUTES;
 crate::offer::offer_accessors!(v2);
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use reqwest::header::{HeaderName, HeaderValue};
@@ -602,8 +603,8 @@ impl Client {
     }
 
     /// Every page of the profile's virtual currency transactions (those of `query`), newest
-    /// first, following `pagination.next_cursor` until it is `null`. A cursor that repeats
-    /// itself ends the stream rather than looping.
+    /// first, following `pagination.next_cursor` until it is `null`. A cursor already
+    /// followed ends the stream rather than looping.
     ///
     /// ```no_run
     /// use adapty_api::{ProfileSelector, v2};
@@ -627,18 +628,22 @@ impl Client {
     ) -> Pages<'_, VirtualCurrencyTransactionList> {
         let profile = profile.clone();
         let query = Arc::new(query);
-        Pages::new(None::<String>, move |cursor| {
+        // The state: the cursor of the next page and every cursor already followed, so a server
+        // whose cursors come back (a, b, a) cannot keep the stream going forever.
+        let first: (Option<String>, BTreeSet<String>) = (None, BTreeSet::new());
+        Pages::new(first, move |(cursor, mut followed)| {
             let (profile, query) = (profile.clone(), Arc::clone(&query));
             async move {
                 let response = self
                     .list_virtual_currency_transactions(&profile, &query, cursor.as_deref())
                     .await?;
+                followed.extend(cursor);
                 let next = response
                     .pagination
                     .next_cursor
                     .clone()
-                    .filter(|next| Some(next) != cursor.as_ref())
-                    .map(Some);
+                    .filter(|next| !followed.contains(next))
+                    .map(|next| (Some(next), followed));
                 Ok((response, next))
             }
         })

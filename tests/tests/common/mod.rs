@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use serde_json::Value;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -71,4 +72,137 @@ pub fn assert_no_field_lost(before: &Value, after: &Value, what: &str) {
         lost.is_empty(),
         "{what}: fields lost on the way through our types: {lost:?}"
     );
+}
+
+/// The v2 spec, parsed.
+pub fn spec_v2() -> Value {
+    let text = std::fs::read_to_string(root().join("openapi/adapty-server-side-api-v2.yaml"))
+        .expect("read the v2 spec");
+    serde_yaml::from_str(&text).expect("the v2 spec is YAML")
+}
+
+/// The node a `$ref` (`#/components/...`) points to, following chains; any other node itself.
+pub fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
+    let mut current = node;
+    for _ in 0..16 {
+        let Some(target) = current.get("$ref").and_then(Value::as_str) else {
+            return current;
+        };
+        let pointer = target
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("a $ref outside the spec: {target}"));
+        current = at(spec, pointer);
+    }
+    panic!("a $ref chain longer than 16")
+}
+
+/// The operation `operation_id` of `spec` (its path item's method entry).
+pub fn operation<'a>(spec: &'a Value, operation_id: &str) -> &'a Value {
+    spec["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().into_iter().flatten().map(|(_, op)| op))
+        .find(|op| op.get("operationId").and_then(Value::as_str) == Some(operation_id))
+        .unwrap_or_else(|| panic!("no operation {operation_id}"))
+}
+
+/// A documented example of the spec, `$ref`s followed: of operation `operation_id`'s request body
+/// (`part` = `"request"`) or response (`part` = a status, e.g. `"200"`), the media type's single
+/// `example` (`name` = `None`) or its named one of `examples`.
+pub fn v2_example(spec: &Value, operation_id: &str, part: &str, name: Option<&str>) -> Value {
+    let op = operation(spec, operation_id);
+    let holder = if part == "request" {
+        resolve(spec, &op["requestBody"])
+    } else {
+        resolve(spec, &op["responses"][part])
+    };
+    let content = holder["content"]
+        .as_object()
+        .and_then(|media| media.values().next())
+        .unwrap_or_else(|| panic!("{operation_id} {part}: no content"));
+    let example = match name {
+        None => content
+            .get("example")
+            .unwrap_or_else(|| panic!("{operation_id} {part}: no example")),
+        Some(name) => &resolve(spec, &content["examples"][name])["value"],
+    };
+    assert!(
+        !example.is_null(),
+        "{operation_id} {part} {name:?}: no such example"
+    );
+    example.clone()
+}
+
+/// `value` without the object members that are `null` (at any depth): what a request type that
+/// leaves unset fields out writes for an example that spells them `null`.
+pub fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Serves one answer to any request and returns the server.
+pub async fn serve(answer: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A server that answers the first `n` requests with `first`, and every later one with `then`.
+pub async fn server_answering(
+    n: u64,
+    first: ResponseTemplate,
+    then: ResponseTemplate,
+) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(first)
+        .up_to_n_times(n)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(then)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// How many requests the server received.
+pub async fn requests(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .expect("recording is on")
+        .len()
+}
+
+/// The one request the server received.
+pub async fn the_request(server: &MockServer) -> Request {
+    let mut requests = server.received_requests().await.expect("recording is on");
+    assert_eq!(requests.len(), 1, "expected exactly one request");
+    requests.remove(0)
+}
+
+/// The value of header `name` of `request`, which must be sent at most once.
+pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    let values: Vec<_> = request.headers.get_all(name).iter().collect();
+    assert!(
+        values.len() <= 1,
+        "header {name} sent {} times",
+        values.len()
+    );
+    values.first().map(|v| v.to_str().expect("ASCII header"))
 }
