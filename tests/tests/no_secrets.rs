@@ -266,3 +266,110 @@ async fn logs_and_printed_values_hold_no_key_and_no_personal_data() {
         }
     }
 }
+
+/// The same for v2: its new parts (a second identity header, query cursors, a JSON:API body with
+/// a payment token, idempotency keys, pages) reach neither the logs nor what prints.
+#[tokio::test]
+async fn v2_logs_and_printed_values_hold_no_key_and_no_personal_data() {
+    use adapty_api::v2;
+    use wiremock::matchers::path;
+
+    const TOKEN: &str = "sub_Pr1vateStr1peT0ken";
+    const CURSOR: &str = "Y3Vyc29yLXByaXZhdGU";
+    let logs = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(logs.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    let mut profile = doc_fixture("profile-response.json");
+    profile["data"]["customer_user_id"] = USER.into();
+    Mock::given(path("/api/v2/server-side-api/profile/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&profile))
+        .mount(&server)
+        .await;
+    let page =
+        |next: Option<&str>| serde_json::json!({"data": [], "pagination": {"next_cursor": next}});
+    Mock::given(path("/api/v2/server-side-api/vc/transactions/"))
+        .and(wiremock::matchers::query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(Some(CURSOR))))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/server-side-api/vc/transactions/"))
+        .and(wiremock::matchers::query_param("cursor", CURSOR))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(None)))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/sdk/purchase/stripe/token/validate/"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "errors": [{"detail": "invalid token", "source": {"pointer": "/data/attributes/stripe_token"}, "status": "400"}]
+        })))
+        .mount(&server)
+        .await;
+
+    let client = v2::Client::builder(ApiKey::new(KEY).unwrap())
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let user = adapty_api::CustomerUserId::new(USER).unwrap();
+    let mut request = v2::types::ProfileRequest::default();
+    request.email = Some(EMAIL.into());
+    request.phone_number = Some(PHONE.into());
+    request.installation_meta = Some(v2::types::InstallationMeta::new(DEVICE));
+    let linked = client
+        .link_customer_user_id(uuid::Uuid::nil(), &user, &request)
+        .await
+        .unwrap();
+    assert_eq!(linked.customer_user_id.as_deref(), Some(USER));
+    let who = ProfileSelector::CustomerUserId(user.clone());
+    let mut pages = client.virtual_currency_transactions(&who, v2::TransactionsQuery::new());
+    let mut count = 0;
+    while let Some(page) = pages.next_page().await {
+        page.unwrap();
+        count += 1;
+    }
+    assert_eq!(count, 2);
+    let stripe = client
+        .validate_stripe_purchase(&user, TOKEN)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&stripe, Error::Api(e) if e.status() == 400),
+        "{stripe:?}"
+    );
+
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    for expected in [
+        "operation=\"create_profile\"",
+        "operation=\"list_virtual_currency_transactions\"",
+        "operation=\"validate_stripe_purchase\"",
+        "status=400",
+    ] {
+        assert!(logged.contains(expected), "{expected:?} missing:\n{logged}");
+    }
+    let printed = [
+        logged,
+        format!("{client:?}"),
+        format!("{pages:?}"),
+        format!("{who:?}"),
+        format!("{stripe:?} {stripe}"),
+    ];
+    for text in &printed {
+        for secret in [
+            KEY,
+            "Sup3rS3cret",
+            EMAIL,
+            PHONE,
+            USER,
+            DEVICE,
+            TOKEN,
+            CURSOR,
+        ] {
+            assert!(!text.contains(secret), "{secret:?} appears in:\n{text}");
+        }
+    }
+}
