@@ -38,6 +38,9 @@ pub struct Operation {
     /// The media type of the request body (`application/json`, or e.g. JSON:API's
     /// `application/vnd.api+json`); `None` without a body.
     pub content_type: Option<&'static str>,
+    /// The `error_code`s the operation documents, with their HTTP status (its responses'
+    /// `x-error-codes`), sorted.
+    pub error_codes: &'static [(u16, &'static str)],
 }
 
 impl Operation {
@@ -48,6 +51,7 @@ impl Operation {
         path: &'static str,
         idempotent: bool,
         content_type: Option<&'static str>,
+        error_codes: &'static [(u16, &'static str)],
     ) -> Self {
         Self {
             name,
@@ -55,6 +59,7 @@ impl Operation {
             path,
             idempotent,
             content_type,
+            error_codes,
         }
     }
 }
@@ -80,6 +85,7 @@ impl Endpoint {
             path,
             idempotent,
             content_type,
+            ..
         } = *operation;
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|_| Error::invalid_input("method", format!("{method:?} is not a method")))?;
@@ -349,7 +355,7 @@ mod tests {
 
     #[test]
     fn path_and_query_parameters_are_encoded_once() -> Result<(), Error> {
-        let operation = Operation::new("get_x", "GET", "/api/v2/x/{x_id}/items/", false, None);
+        let operation = Operation::new("get_x", "GET", "/api/v2/x/{x_id}/items/", false, None, &[]);
         let endpoint = Endpoint::new(&operation, "http://127.0.0.1:1")?;
         let call = Call::new(&endpoint)
             .path("x_id", "a b/c")

@@ -243,20 +243,10 @@ fn operations(
                     "/// The media type of `{id}`'s request body.\npub const {constant}: &str = {media:?};"
                 );
             }
-            let idempotent = item[method]["x-idempotent"].as_bool() == Some(true);
-            let content_type = match media {
-                Some(_) => format!("Some({prefix}_CONTENT_TYPE)"),
-                None => "None".to_owned(),
-            };
-            let _ = writeln!(
-                out,
-                "/// The operation `{id}`: its name, method, path, `x-idempotent` mark and request \
-                 media type.\n\
-                 pub const {prefix}: crate::Operation = crate::Operation::new({prefix}_NAME, \
-                 {prefix}_METHOD, {prefix}_PATH, {idempotent}, {content_type});"
-            );
             let codes = error_codes(doc, &item[method]);
-            if !codes.is_empty() {
+            let codes_constant = if codes.is_empty() {
+                "&[]".to_owned()
+            } else {
                 let constant = format!("{prefix}_ERROR_CODES");
                 if !names.insert(constant.clone()) {
                     bail!("{spec}: two facts would be named {constant}");
@@ -272,7 +262,20 @@ fn operations(
                      pub const {constant}: &[(u16, &str)] = &[{}];",
                     pairs.join(", ")
                 );
-            }
+                constant
+            };
+            let idempotent = item[method]["x-idempotent"].as_bool() == Some(true);
+            let content_type = match media {
+                Some(_) => format!("Some({prefix}_CONTENT_TYPE)"),
+                None => "None".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "/// The operation `{id}`: its name, method, path, `x-idempotent` mark, request \
+                 media type and documented error codes.\n\
+                 pub const {prefix}: crate::Operation = crate::Operation::new({prefix}_NAME, \
+                 {prefix}_METHOD, {prefix}_PATH, {idempotent}, {content_type}, {codes_constant});"
+            );
             all.push(prefix);
         }
     }

@@ -14,8 +14,8 @@ pub const GET_PROFILE_METHOD: &str = "GET";
 pub const GET_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `getProfile` in Rust (its method and tracing span).
 pub const GET_PROFILE_NAME: &str = "get_profile";
-/// The operation `getProfile`: its name, method, path, `x-idempotent` mark and request media type.
-pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH, false, None);
+/// The operation `getProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH, false, None, &[]);
 /// The HTTP method of `createProfile`.
 pub const CREATE_PROFILE_METHOD: &str = "POST";
 /// The path of `createProfile`, below the base URL.
@@ -24,16 +24,16 @@ pub const CREATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 pub const CREATE_PROFILE_NAME: &str = "create_profile";
 /// The media type of `createProfile`'s request body.
 pub const CREATE_PROFILE_CONTENT_TYPE: &str = "application/json";
-/// The operation `createProfile`: its name, method, path, `x-idempotent` mark and request media type.
-pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH, false, Some(CREATE_PROFILE_CONTENT_TYPE));
+/// The operation `createProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH, false, Some(CREATE_PROFILE_CONTENT_TYPE), &[]);
 /// The HTTP method of `deleteProfile`.
 pub const DELETE_PROFILE_METHOD: &str = "DELETE";
 /// The path of `deleteProfile`, below the base URL.
 pub const DELETE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `deleteProfile` in Rust (its method and tracing span).
 pub const DELETE_PROFILE_NAME: &str = "delete_profile";
-/// The operation `deleteProfile`: its name, method, path, `x-idempotent` mark and request media type.
-pub const DELETE_PROFILE: crate::Operation = crate::Operation::new(DELETE_PROFILE_NAME, DELETE_PROFILE_METHOD, DELETE_PROFILE_PATH, false, None);
+/// The operation `deleteProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const DELETE_PROFILE: crate::Operation = crate::Operation::new(DELETE_PROFILE_NAME, DELETE_PROFILE_METHOD, DELETE_PROFILE_PATH, false, None, &[]);
 /// The HTTP method of `updateProfile`.
 pub const UPDATE_PROFILE_METHOD: &str = "PATCH";
 /// The path of `updateProfile`, below the base URL.
@@ -42,8 +42,8 @@ pub const UPDATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 pub const UPDATE_PROFILE_NAME: &str = "update_profile";
 /// The media type of `updateProfile`'s request body.
 pub const UPDATE_PROFILE_CONTENT_TYPE: &str = "application/json";
-/// The operation `updateProfile`: its name, method, path, `x-idempotent` mark and request media type.
-pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH, false, Some(UPDATE_PROFILE_CONTENT_TYPE));
+/// The operation `updateProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH, false, Some(UPDATE_PROFILE_CONTENT_TYPE), &[]);
 /// Every operation of the spec, in its order.
 pub const OPERATIONS: &[crate::Operation] = &[GET_PROFILE, CREATE_PROFILE, DELETE_PROFILE, UPDATE_PROFILE];
 /// The wire name of the parameter `AdaptyProfileId`.

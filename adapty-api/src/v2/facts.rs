@@ -14,10 +14,10 @@ pub const GET_PROFILE_METHOD: &str = "GET";
 pub const GET_PROFILE_PATH: &str = "/api/v2/server-side-api/profile/";
 /// The name of `getProfile` in Rust (its method and tracing span).
 pub const GET_PROFILE_NAME: &str = "get_profile";
-/// The operation `getProfile`: its name, method, path, `x-idempotent` mark and request media type.
-pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH, false, None);
 /// The `error_code`s `getProfile` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GET_PROFILE_ERROR_CODES: &[(u16, &str)] = &[(401, "not_authenticated"), (404, "profile_does_not_exist")];
+/// The operation `getProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH, false, None, GET_PROFILE_ERROR_CODES);
 /// The HTTP method of `createProfile`.
 pub const CREATE_PROFILE_METHOD: &str = "POST";
 /// The path of `createProfile`, below the base URL.
@@ -26,20 +26,20 @@ pub const CREATE_PROFILE_PATH: &str = "/api/v2/server-side-api/profile/";
 pub const CREATE_PROFILE_NAME: &str = "create_profile";
 /// The media type of `createProfile`'s request body.
 pub const CREATE_PROFILE_CONTENT_TYPE: &str = "application/json";
-/// The operation `createProfile`: its name, method, path, `x-idempotent` mark and request media type.
-pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH, false, Some(CREATE_PROFILE_CONTENT_TYPE));
 /// The `error_code`s `createProfile` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const CREATE_PROFILE_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "validation_error"), (401, "not_authenticated"), (404, "profile_does_not_exist")];
+/// The operation `createProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH, false, Some(CREATE_PROFILE_CONTENT_TYPE), CREATE_PROFILE_ERROR_CODES);
 /// The HTTP method of `deleteProfile`.
 pub const DELETE_PROFILE_METHOD: &str = "DELETE";
 /// The path of `deleteProfile`, below the base URL.
 pub const DELETE_PROFILE_PATH: &str = "/api/v2/server-side-api/profile/";
 /// The name of `deleteProfile` in Rust (its method and tracing span).
 pub const DELETE_PROFILE_NAME: &str = "delete_profile";
-/// The operation `deleteProfile`: its name, method, path, `x-idempotent` mark and request media type.
-pub const DELETE_PROFILE: crate::Operation = crate::Operation::new(DELETE_PROFILE_NAME, DELETE_PROFILE_METHOD, DELETE_PROFILE_PATH, false, None);
 /// The `error_code`s `deleteProfile` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const DELETE_PROFILE_ERROR_CODES: &[(u16, &str)] = &[(401, "not_authenticated"), (404, "profile_does_not_exist")];
+/// The operation `deleteProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const DELETE_PROFILE: crate::Operation = crate::Operation::new(DELETE_PROFILE_NAME, DELETE_PROFILE_METHOD, DELETE_PROFILE_PATH, false, None, DELETE_PROFILE_ERROR_CODES);
 /// The HTTP method of `updateProfile`.
 pub const UPDATE_PROFILE_METHOD: &str = "PATCH";
 /// The path of `updateProfile`, below the base URL.
@@ -48,10 +48,10 @@ pub const UPDATE_PROFILE_PATH: &str = "/api/v2/server-side-api/profile/";
 pub const UPDATE_PROFILE_NAME: &str = "update_profile";
 /// The media type of `updateProfile`'s request body.
 pub const UPDATE_PROFILE_CONTENT_TYPE: &str = "application/json";
-/// The operation `updateProfile`: its name, method, path, `x-idempotent` mark and request media type.
-pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH, false, Some(UPDATE_PROFILE_CONTENT_TYPE));
 /// The `error_code`s `updateProfile` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const UPDATE_PROFILE_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "validation_error"), (401, "not_authenticated"), (404, "profile_does_not_exist")];
+/// The operation `updateProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH, false, Some(UPDATE_PROFILE_CONTENT_TYPE), UPDATE_PROFILE_ERROR_CODES);
 /// The HTTP method of `setTransaction`.
 pub const SET_TRANSACTION_METHOD: &str = "POST";
 /// The path of `setTransaction`, below the base URL.
@@ -60,10 +60,10 @@ pub const SET_TRANSACTION_PATH: &str = "/api/v2/server-side-api/purchase/set/tra
 pub const SET_TRANSACTION_NAME: &str = "set_transaction";
 /// The media type of `setTransaction`'s request body.
 pub const SET_TRANSACTION_CONTENT_TYPE: &str = "application/json";
-/// The operation `setTransaction`: its name, method, path, `x-idempotent` mark and request media type.
-pub const SET_TRANSACTION: crate::Operation = crate::Operation::new(SET_TRANSACTION_NAME, SET_TRANSACTION_METHOD, SET_TRANSACTION_PATH, false, Some(SET_TRANSACTION_CONTENT_TYPE));
 /// The `error_code`s `setTransaction` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const SET_TRANSACTION_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "profile_does_not_exist"), (400, "validation_error"), (401, "not_authenticated"), (401, "unauthorized"), (404, "profile_does_not_exist")];
+/// The operation `setTransaction`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const SET_TRANSACTION: crate::Operation = crate::Operation::new(SET_TRANSACTION_NAME, SET_TRANSACTION_METHOD, SET_TRANSACTION_PATH, false, Some(SET_TRANSACTION_CONTENT_TYPE), SET_TRANSACTION_ERROR_CODES);
 /// The HTTP method of `grantAccessLevel`.
 pub const GRANT_ACCESS_LEVEL_METHOD: &str = "POST";
 /// The path of `grantAccessLevel`, below the base URL.
@@ -72,10 +72,10 @@ pub const GRANT_ACCESS_LEVEL_PATH: &str = "/api/v2/server-side-api/purchase/prof
 pub const GRANT_ACCESS_LEVEL_NAME: &str = "grant_access_level";
 /// The media type of `grantAccessLevel`'s request body.
 pub const GRANT_ACCESS_LEVEL_CONTENT_TYPE: &str = "application/json";
-/// The operation `grantAccessLevel`: its name, method, path, `x-idempotent` mark and request media type.
-pub const GRANT_ACCESS_LEVEL: crate::Operation = crate::Operation::new(GRANT_ACCESS_LEVEL_NAME, GRANT_ACCESS_LEVEL_METHOD, GRANT_ACCESS_LEVEL_PATH, false, Some(GRANT_ACCESS_LEVEL_CONTENT_TYPE));
 /// The `error_code`s `grantAccessLevel` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GRANT_ACCESS_LEVEL_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "profile_does_not_exist"), (400, "validation_error"), (401, "not_authenticated"), (401, "unauthorized"), (404, "profile_does_not_exist")];
+/// The operation `grantAccessLevel`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const GRANT_ACCESS_LEVEL: crate::Operation = crate::Operation::new(GRANT_ACCESS_LEVEL_NAME, GRANT_ACCESS_LEVEL_METHOD, GRANT_ACCESS_LEVEL_PATH, false, Some(GRANT_ACCESS_LEVEL_CONTENT_TYPE), GRANT_ACCESS_LEVEL_ERROR_CODES);
 /// The HTTP method of `revokeAccessLevel`.
 pub const REVOKE_ACCESS_LEVEL_METHOD: &str = "POST";
 /// The path of `revokeAccessLevel`, below the base URL.
@@ -84,20 +84,20 @@ pub const REVOKE_ACCESS_LEVEL_PATH: &str = "/api/v2/server-side-api/purchase/pro
 pub const REVOKE_ACCESS_LEVEL_NAME: &str = "revoke_access_level";
 /// The media type of `revokeAccessLevel`'s request body.
 pub const REVOKE_ACCESS_LEVEL_CONTENT_TYPE: &str = "application/json";
-/// The operation `revokeAccessLevel`: its name, method, path, `x-idempotent` mark and request media type.
-pub const REVOKE_ACCESS_LEVEL: crate::Operation = crate::Operation::new(REVOKE_ACCESS_LEVEL_NAME, REVOKE_ACCESS_LEVEL_METHOD, REVOKE_ACCESS_LEVEL_PATH, false, Some(REVOKE_ACCESS_LEVEL_CONTENT_TYPE));
 /// The `error_code`s `revokeAccessLevel` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const REVOKE_ACCESS_LEVEL_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "profile_does_not_exist"), (400, "validation_error"), (401, "not_authenticated"), (401, "unauthorized"), (404, "profile_does_not_exist")];
+/// The operation `revokeAccessLevel`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const REVOKE_ACCESS_LEVEL: crate::Operation = crate::Operation::new(REVOKE_ACCESS_LEVEL_NAME, REVOKE_ACCESS_LEVEL_METHOD, REVOKE_ACCESS_LEVEL_PATH, false, Some(REVOKE_ACCESS_LEVEL_CONTENT_TYPE), REVOKE_ACCESS_LEVEL_ERROR_CODES);
 /// The HTTP method of `getRefundSaverSettings`.
 pub const GET_REFUND_SAVER_SETTINGS_METHOD: &str = "GET";
 /// The path of `getRefundSaverSettings`, below the base URL.
 pub const GET_REFUND_SAVER_SETTINGS_PATH: &str = "/api/v2/server-side-api/purchase/profile/refund-saver/settings/";
 /// The name of `getRefundSaverSettings` in Rust (its method and tracing span).
 pub const GET_REFUND_SAVER_SETTINGS_NAME: &str = "get_refund_saver_settings";
-/// The operation `getRefundSaverSettings`: its name, method, path, `x-idempotent` mark and request media type.
-pub const GET_REFUND_SAVER_SETTINGS: crate::Operation = crate::Operation::new(GET_REFUND_SAVER_SETTINGS_NAME, GET_REFUND_SAVER_SETTINGS_METHOD, GET_REFUND_SAVER_SETTINGS_PATH, false, None);
 /// The `error_code`s `getRefundSaverSettings` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GET_REFUND_SAVER_SETTINGS_ERROR_CODES: &[(u16, &str)] = &[(400, "profile_does_not_exist"), (401, "unauthorized")];
+/// The operation `getRefundSaverSettings`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const GET_REFUND_SAVER_SETTINGS: crate::Operation = crate::Operation::new(GET_REFUND_SAVER_SETTINGS_NAME, GET_REFUND_SAVER_SETTINGS_METHOD, GET_REFUND_SAVER_SETTINGS_PATH, false, None, GET_REFUND_SAVER_SETTINGS_ERROR_CODES);
 /// The HTTP method of `setRefundSaverSettings`.
 pub const SET_REFUND_SAVER_SETTINGS_METHOD: &str = "POST";
 /// The path of `setRefundSaverSettings`, below the base URL.
@@ -106,10 +106,10 @@ pub const SET_REFUND_SAVER_SETTINGS_PATH: &str = "/api/v2/server-side-api/purcha
 pub const SET_REFUND_SAVER_SETTINGS_NAME: &str = "set_refund_saver_settings";
 /// The media type of `setRefundSaverSettings`'s request body.
 pub const SET_REFUND_SAVER_SETTINGS_CONTENT_TYPE: &str = "application/json";
-/// The operation `setRefundSaverSettings`: its name, method, path, `x-idempotent` mark and request media type.
-pub const SET_REFUND_SAVER_SETTINGS: crate::Operation = crate::Operation::new(SET_REFUND_SAVER_SETTINGS_NAME, SET_REFUND_SAVER_SETTINGS_METHOD, SET_REFUND_SAVER_SETTINGS_PATH, true, Some(SET_REFUND_SAVER_SETTINGS_CONTENT_TYPE));
 /// The `error_code`s `setRefundSaverSettings` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const SET_REFUND_SAVER_SETTINGS_ERROR_CODES: &[(u16, &str)] = &[(400, "profile_does_not_exist"), (400, "validation_error"), (401, "unauthorized")];
+/// The operation `setRefundSaverSettings`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const SET_REFUND_SAVER_SETTINGS: crate::Operation = crate::Operation::new(SET_REFUND_SAVER_SETTINGS_NAME, SET_REFUND_SAVER_SETTINGS_METHOD, SET_REFUND_SAVER_SETTINGS_PATH, true, Some(SET_REFUND_SAVER_SETTINGS_CONTENT_TYPE), SET_REFUND_SAVER_SETTINGS_ERROR_CODES);
 /// The HTTP method of `validateStripePurchase`.
 pub const VALIDATE_STRIPE_PURCHASE_METHOD: &str = "POST";
 /// The path of `validateStripePurchase`, below the base URL.
@@ -118,10 +118,10 @@ pub const VALIDATE_STRIPE_PURCHASE_PATH: &str = "/api/v1/sdk/purchase/stripe/tok
 pub const VALIDATE_STRIPE_PURCHASE_NAME: &str = "validate_stripe_purchase";
 /// The media type of `validateStripePurchase`'s request body.
 pub const VALIDATE_STRIPE_PURCHASE_CONTENT_TYPE: &str = "application/vnd.api+json";
-/// The operation `validateStripePurchase`: its name, method, path, `x-idempotent` mark and request media type.
-pub const VALIDATE_STRIPE_PURCHASE: crate::Operation = crate::Operation::new(VALIDATE_STRIPE_PURCHASE_NAME, VALIDATE_STRIPE_PURCHASE_METHOD, VALIDATE_STRIPE_PURCHASE_PATH, false, Some(VALIDATE_STRIPE_PURCHASE_CONTENT_TYPE));
 /// The `error_code`s `validateStripePurchase` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const VALIDATE_STRIPE_PURCHASE_ERROR_CODES: &[(u16, &str)] = &[(401, "not_authenticated"), (401, "unauthorized")];
+/// The operation `validateStripePurchase`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const VALIDATE_STRIPE_PURCHASE: crate::Operation = crate::Operation::new(VALIDATE_STRIPE_PURCHASE_NAME, VALIDATE_STRIPE_PURCHASE_METHOD, VALIDATE_STRIPE_PURCHASE_PATH, false, Some(VALIDATE_STRIPE_PURCHASE_CONTENT_TYPE), VALIDATE_STRIPE_PURCHASE_ERROR_CODES);
 /// The HTTP method of `validatePaddlePurchase`.
 pub const VALIDATE_PADDLE_PURCHASE_METHOD: &str = "POST";
 /// The path of `validatePaddlePurchase`, below the base URL.
@@ -130,20 +130,20 @@ pub const VALIDATE_PADDLE_PURCHASE_PATH: &str = "/api/v2/server-side-api/purchas
 pub const VALIDATE_PADDLE_PURCHASE_NAME: &str = "validate_paddle_purchase";
 /// The media type of `validatePaddlePurchase`'s request body.
 pub const VALIDATE_PADDLE_PURCHASE_CONTENT_TYPE: &str = "application/json";
-/// The operation `validatePaddlePurchase`: its name, method, path, `x-idempotent` mark and request media type.
-pub const VALIDATE_PADDLE_PURCHASE: crate::Operation = crate::Operation::new(VALIDATE_PADDLE_PURCHASE_NAME, VALIDATE_PADDLE_PURCHASE_METHOD, VALIDATE_PADDLE_PURCHASE_PATH, false, Some(VALIDATE_PADDLE_PURCHASE_CONTENT_TYPE));
 /// The `error_code`s `validatePaddlePurchase` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const VALIDATE_PADDLE_PURCHASE_ERROR_CODES: &[(u16, &str)] = &[(400, "invalid_paddle_credentials_or_purchase_not_found"), (400, "no_products_found"), (400, "paddle_api_key_not_found"), (401, "unauthorized")];
+/// The operation `validatePaddlePurchase`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const VALIDATE_PADDLE_PURCHASE: crate::Operation = crate::Operation::new(VALIDATE_PADDLE_PURCHASE_NAME, VALIDATE_PADDLE_PURCHASE_METHOD, VALIDATE_PADDLE_PURCHASE_PATH, false, Some(VALIDATE_PADDLE_PURCHASE_CONTENT_TYPE), VALIDATE_PADDLE_PURCHASE_ERROR_CODES);
 /// The HTTP method of `getIntegrationIdentifiers`.
 pub const GET_INTEGRATION_IDENTIFIERS_METHOD: &str = "GET";
 /// The path of `getIntegrationIdentifiers`, below the base URL.
 pub const GET_INTEGRATION_IDENTIFIERS_PATH: &str = "/api/v2/server-side-api/integration/profile/set/integration-identifiers/";
 /// The name of `getIntegrationIdentifiers` in Rust (its method and tracing span).
 pub const GET_INTEGRATION_IDENTIFIERS_NAME: &str = "get_integration_identifiers";
-/// The operation `getIntegrationIdentifiers`: its name, method, path, `x-idempotent` mark and request media type.
-pub const GET_INTEGRATION_IDENTIFIERS: crate::Operation = crate::Operation::new(GET_INTEGRATION_IDENTIFIERS_NAME, GET_INTEGRATION_IDENTIFIERS_METHOD, GET_INTEGRATION_IDENTIFIERS_PATH, false, None);
 /// The `error_code`s `getIntegrationIdentifiers` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GET_INTEGRATION_IDENTIFIERS_ERROR_CODES: &[(u16, &str)] = &[(401, "unauthorized"), (404, "profile_not_found")];
+/// The operation `getIntegrationIdentifiers`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const GET_INTEGRATION_IDENTIFIERS: crate::Operation = crate::Operation::new(GET_INTEGRATION_IDENTIFIERS_NAME, GET_INTEGRATION_IDENTIFIERS_METHOD, GET_INTEGRATION_IDENTIFIERS_PATH, false, None, GET_INTEGRATION_IDENTIFIERS_ERROR_CODES);
 /// The HTTP method of `setIntegrationIdentifiers`.
 pub const SET_INTEGRATION_IDENTIFIERS_METHOD: &str = "POST";
 /// The path of `setIntegrationIdentifiers`, below the base URL.
@@ -152,30 +152,30 @@ pub const SET_INTEGRATION_IDENTIFIERS_PATH: &str = "/api/v2/server-side-api/inte
 pub const SET_INTEGRATION_IDENTIFIERS_NAME: &str = "set_integration_identifiers";
 /// The media type of `setIntegrationIdentifiers`'s request body.
 pub const SET_INTEGRATION_IDENTIFIERS_CONTENT_TYPE: &str = "application/json";
-/// The operation `setIntegrationIdentifiers`: its name, method, path, `x-idempotent` mark and request media type.
-pub const SET_INTEGRATION_IDENTIFIERS: crate::Operation = crate::Operation::new(SET_INTEGRATION_IDENTIFIERS_NAME, SET_INTEGRATION_IDENTIFIERS_METHOD, SET_INTEGRATION_IDENTIFIERS_PATH, true, Some(SET_INTEGRATION_IDENTIFIERS_CONTENT_TYPE));
 /// The `error_code`s `setIntegrationIdentifiers` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const SET_INTEGRATION_IDENTIFIERS_ERROR_CODES: &[(u16, &str)] = &[(400, "validation_error"), (401, "unauthorized"), (404, "profile_not_found")];
+/// The operation `setIntegrationIdentifiers`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const SET_INTEGRATION_IDENTIFIERS: crate::Operation = crate::Operation::new(SET_INTEGRATION_IDENTIFIERS_NAME, SET_INTEGRATION_IDENTIFIERS_METHOD, SET_INTEGRATION_IDENTIFIERS_PATH, true, Some(SET_INTEGRATION_IDENTIFIERS_CONTENT_TYPE), SET_INTEGRATION_IDENTIFIERS_ERROR_CODES);
 /// The HTTP method of `listPaywalls`.
 pub const LIST_PAYWALLS_METHOD: &str = "GET";
 /// The path of `listPaywalls`, below the base URL.
 pub const LIST_PAYWALLS_PATH: &str = "/api/v2/server-side-api/paywalls/";
 /// The name of `listPaywalls` in Rust (its method and tracing span).
 pub const LIST_PAYWALLS_NAME: &str = "list_paywalls";
-/// The operation `listPaywalls`: its name, method, path, `x-idempotent` mark and request media type.
-pub const LIST_PAYWALLS: crate::Operation = crate::Operation::new(LIST_PAYWALLS_NAME, LIST_PAYWALLS_METHOD, LIST_PAYWALLS_PATH, false, None);
 /// The `error_code`s `listPaywalls` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const LIST_PAYWALLS_ERROR_CODES: &[(u16, &str)] = &[(400, "validation_error"), (401, "unauthorized")];
+/// The operation `listPaywalls`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const LIST_PAYWALLS: crate::Operation = crate::Operation::new(LIST_PAYWALLS_NAME, LIST_PAYWALLS_METHOD, LIST_PAYWALLS_PATH, false, None, LIST_PAYWALLS_ERROR_CODES);
 /// The HTTP method of `getPaywall`.
 pub const GET_PAYWALL_METHOD: &str = "GET";
 /// The path of `getPaywall`, below the base URL.
 pub const GET_PAYWALL_PATH: &str = "/api/v2/server-side-api/paywalls/{paywall_id}/";
 /// The name of `getPaywall` in Rust (its method and tracing span).
 pub const GET_PAYWALL_NAME: &str = "get_paywall";
-/// The operation `getPaywall`: its name, method, path, `x-idempotent` mark and request media type.
-pub const GET_PAYWALL: crate::Operation = crate::Operation::new(GET_PAYWALL_NAME, GET_PAYWALL_METHOD, GET_PAYWALL_PATH, false, None);
 /// The `error_code`s `getPaywall` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GET_PAYWALL_ERROR_CODES: &[(u16, &str)] = &[(401, "unauthorized"), (404, "paywall_does_not_exist")];
+/// The operation `getPaywall`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const GET_PAYWALL: crate::Operation = crate::Operation::new(GET_PAYWALL_NAME, GET_PAYWALL_METHOD, GET_PAYWALL_PATH, false, None, GET_PAYWALL_ERROR_CODES);
 /// The HTTP method of `updatePaywall`.
 pub const UPDATE_PAYWALL_METHOD: &str = "PUT";
 /// The path of `updatePaywall`, below the base URL.
@@ -184,20 +184,20 @@ pub const UPDATE_PAYWALL_PATH: &str = "/api/v2/server-side-api/paywalls/{paywall
 pub const UPDATE_PAYWALL_NAME: &str = "update_paywall";
 /// The media type of `updatePaywall`'s request body.
 pub const UPDATE_PAYWALL_CONTENT_TYPE: &str = "application/json";
-/// The operation `updatePaywall`: its name, method, path, `x-idempotent` mark and request media type.
-pub const UPDATE_PAYWALL: crate::Operation = crate::Operation::new(UPDATE_PAYWALL_NAME, UPDATE_PAYWALL_METHOD, UPDATE_PAYWALL_PATH, false, Some(UPDATE_PAYWALL_CONTENT_TYPE));
 /// The `error_code`s `updatePaywall` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const UPDATE_PAYWALL_ERROR_CODES: &[(u16, &str)] = &[(400, "validation_error"), (401, "unauthorized"), (404, "paywall_does_not_exist")];
+/// The operation `updatePaywall`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const UPDATE_PAYWALL: crate::Operation = crate::Operation::new(UPDATE_PAYWALL_NAME, UPDATE_PAYWALL_METHOD, UPDATE_PAYWALL_PATH, false, Some(UPDATE_PAYWALL_CONTENT_TYPE), UPDATE_PAYWALL_ERROR_CODES);
 /// The HTTP method of `listVirtualCurrencyTransactions`.
 pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_METHOD: &str = "GET";
 /// The path of `listVirtualCurrencyTransactions`, below the base URL.
 pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_PATH: &str = "/api/v2/server-side-api/vc/transactions/";
 /// The name of `listVirtualCurrencyTransactions` in Rust (its method and tracing span).
 pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_NAME: &str = "list_virtual_currency_transactions";
-/// The operation `listVirtualCurrencyTransactions`: its name, method, path, `x-idempotent` mark and request media type.
-pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS: crate::Operation = crate::Operation::new(LIST_VIRTUAL_CURRENCY_TRANSACTIONS_NAME, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_METHOD, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_PATH, false, None);
 /// The `error_code`s `listVirtualCurrencyTransactions` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_ERROR_CODES: &[(u16, &str)] = &[(400, "invalid_cursor"), (401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (429, "rate_limited")];
+/// The operation `listVirtualCurrencyTransactions`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS: crate::Operation = crate::Operation::new(LIST_VIRTUAL_CURRENCY_TRANSACTIONS_NAME, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_METHOD, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_PATH, false, None, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_ERROR_CODES);
 /// The HTTP method of `createVirtualCurrencyTransaction`.
 pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_METHOD: &str = "POST";
 /// The path of `createVirtualCurrencyTransaction`, below the base URL.
@@ -206,20 +206,20 @@ pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_PATH: &str = "/api/v2/server-side-
 pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_NAME: &str = "create_virtual_currency_transaction";
 /// The media type of `createVirtualCurrencyTransaction`'s request body.
 pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_CONTENT_TYPE: &str = "application/json";
-/// The operation `createVirtualCurrencyTransaction`: its name, method, path, `x-idempotent` mark and request media type.
-pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION: crate::Operation = crate::Operation::new(CREATE_VIRTUAL_CURRENCY_TRANSACTION_NAME, CREATE_VIRTUAL_CURRENCY_TRANSACTION_METHOD, CREATE_VIRTUAL_CURRENCY_TRANSACTION_PATH, false, Some(CREATE_VIRTUAL_CURRENCY_TRANSACTION_CONTENT_TYPE));
 /// The `error_code`s `createVirtualCurrencyTransaction` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_ERROR_CODES: &[(u16, &str)] = &[(400, "amount_zero"), (400, "balance_overflow"), (400, "duplicate_currency"), (400, "empty_items"), (400, "idempotency_key_invalid"), (400, "insufficient_balance"), (400, "unknown_currency"), (401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (409, "duplicate_source_transaction"), (409, "idempotency_in_flight"), (422, "validation_error"), (429, "rate_limited")];
+/// The operation `createVirtualCurrencyTransaction`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION: crate::Operation = crate::Operation::new(CREATE_VIRTUAL_CURRENCY_TRANSACTION_NAME, CREATE_VIRTUAL_CURRENCY_TRANSACTION_METHOD, CREATE_VIRTUAL_CURRENCY_TRANSACTION_PATH, false, Some(CREATE_VIRTUAL_CURRENCY_TRANSACTION_CONTENT_TYPE), CREATE_VIRTUAL_CURRENCY_TRANSACTION_ERROR_CODES);
 /// The HTTP method of `listVirtualCurrencyBalances`.
 pub const LIST_VIRTUAL_CURRENCY_BALANCES_METHOD: &str = "GET";
 /// The path of `listVirtualCurrencyBalances`, below the base URL.
 pub const LIST_VIRTUAL_CURRENCY_BALANCES_PATH: &str = "/api/v2/server-side-api/vc/balances/";
 /// The name of `listVirtualCurrencyBalances` in Rust (its method and tracing span).
 pub const LIST_VIRTUAL_CURRENCY_BALANCES_NAME: &str = "list_virtual_currency_balances";
-/// The operation `listVirtualCurrencyBalances`: its name, method, path, `x-idempotent` mark and request media type.
-pub const LIST_VIRTUAL_CURRENCY_BALANCES: crate::Operation = crate::Operation::new(LIST_VIRTUAL_CURRENCY_BALANCES_NAME, LIST_VIRTUAL_CURRENCY_BALANCES_METHOD, LIST_VIRTUAL_CURRENCY_BALANCES_PATH, false, None);
 /// The `error_code`s `listVirtualCurrencyBalances` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const LIST_VIRTUAL_CURRENCY_BALANCES_ERROR_CODES: &[(u16, &str)] = &[(401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (429, "rate_limited")];
+/// The operation `listVirtualCurrencyBalances`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+pub const LIST_VIRTUAL_CURRENCY_BALANCES: crate::Operation = crate::Operation::new(LIST_VIRTUAL_CURRENCY_BALANCES_NAME, LIST_VIRTUAL_CURRENCY_BALANCES_METHOD, LIST_VIRTUAL_CURRENCY_BALANCES_PATH, false, None, LIST_VIRTUAL_CURRENCY_BALANCES_ERROR_CODES);
 /// Every operation of the spec, in its order.
 pub const OPERATIONS: &[crate::Operation] = &[GET_PROFILE, CREATE_PROFILE, DELETE_PROFILE, UPDATE_PROFILE, SET_TRANSACTION, GRANT_ACCESS_LEVEL, REVOKE_ACCESS_LEVEL, GET_REFUND_SAVER_SETTINGS, SET_REFUND_SAVER_SETTINGS, VALIDATE_STRIPE_PURCHASE, VALIDATE_PADDLE_PURCHASE, GET_INTEGRATION_IDENTIFIERS, SET_INTEGRATION_IDENTIFIERS, LIST_PAYWALLS, GET_PAYWALL, UPDATE_PAYWALL, LIST_VIRTUAL_CURRENCY_TRANSACTIONS, CREATE_VIRTUAL_CURRENCY_TRANSACTION, LIST_VIRTUAL_CURRENCY_BALANCES];
 /// The wire name of the parameter `AdaptyProfileId`.

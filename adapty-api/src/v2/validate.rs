@@ -149,3 +149,25 @@ fn at_least(
 pub(crate) fn page_size(field: &str, size: u32, min: usize, max: usize) -> Result<(), Error> {
     range(field, u64::from(size), min, max)
 }
+
+/// The same checks the client makes before sending, for callers who build a request early (and
+/// for servers that must refuse what the client would never send, like the emulator).
+macro_rules! validate_method {
+    ($($ty:ident => $check:ident),+ $(,)?) => {$(
+        impl $ty {
+            /// Checks the documented limits the type cannot hold (the spec's facts), as the
+            /// client does before sending; the error names the field at fault.
+            pub fn validate(&self) -> Result<(), Error> {
+                $check(self)
+            }
+        }
+    )+};
+}
+
+validate_method!(
+    ProfileRequest => profile_request,
+    TransactionRequest => transaction,
+    VirtualCurrencyTransactionRequest => currency_transaction,
+    RefundSaverSettingsRequest => refund_saver,
+    IntegrationIdentifiersRequest => integration_identifiers,
+);
