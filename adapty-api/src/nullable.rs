@@ -29,9 +29,19 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 ///
-/// The request types are made for sending. Reading one from JSON (`serde_json::from_str`) reads a
-/// field's `null` as `None`, the way serde reads every `Option`, so "clear" does not survive that
-/// direction; a `Nullable<T>` read on its own does keep `null`.
+/// Reading a request back from JSON keeps the three states too: a field left out reads as `None`,
+/// a `null` as `Some(Nullable::Null)` (the generated fields read it so, unlike a plain `Option`).
+///
+/// ```
+/// use adapty_api::Nullable;
+/// use adapty_api::v1::types::ProfileRequest;
+///
+/// let read: ProfileRequest = serde_json::from_str(r#"{"first_name":"Jane","phone_number":null}"#)?;
+/// assert_eq!(read.first_name, Some(Nullable::Value("Jane".to_owned())));
+/// assert_eq!(read.phone_number, Some(Nullable::Null));
+/// assert_eq!(read.email, None);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Nullable<T> {
     /// `null`: clears the field.
@@ -95,6 +105,17 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Option::<T>::deserialize(deserializer).map(Self::from)
     }
+}
+
+/// Reads a clearable field that is present: `null` as `Some(Nullable::Null)`, a value as
+/// `Some(Nullable::Value(v))` (a field left out never reaches here; `#[serde(default)]` makes it
+/// `None`). The generated types use it on every `Option<Nullable<T>>` field (xtask/src/lib.rs).
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Nullable<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Nullable::<T>::deserialize(deserializer).map(Some)
 }
 
 /// `T` or `null`, as the spec's clearable fields (`oneOf` the value and `null`).

@@ -245,6 +245,7 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
         .with_context(|| format!("progenitor produced invalid Rust for {}", target.spec))?;
     mark_types_non_exhaustive(&mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut CollapseOptions, &mut file);
+    keep_null_in_clearable_fields(&mut file);
     let mut out = String::new();
     // Writing into a String cannot fail.
     let _ = writeln!(
@@ -330,6 +331,40 @@ fn mark_types_non_exhaustive(file: &mut syn::File) {
             };
             if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
                 attrs.push(attribute.clone());
+            }
+        }
+    }
+}
+
+/// Makes every clearable field (`Option<Nullable<T>>`) of the generated data types read a `null`
+/// as `Some(Nullable::Null)`, as it writes it: serde reads a `null` into an `Option` as `None`
+/// (left out), which would lose "clear" when a request is read back from JSON (by a server such
+/// as the emulator, or a caller's own log replay). A field left out still reads as `None`.
+fn keep_null_in_clearable_fields(file: &mut syn::File) {
+    let attribute: syn::Attribute =
+        syn::parse_quote!(#[serde(default, deserialize_with = "crate::nullable::present")]);
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = module.content.as_mut() else {
+            continue;
+        };
+        for item in items {
+            let syn::Item::Struct(item) = item else {
+                continue;
+            };
+            for field in item.fields.iter_mut() {
+                let clearable = option_argument(&field.ty).is_some_and(|inner| {
+                    matches!(inner, syn::Type::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == "Nullable"))
+                });
+                if clearable {
+                    field.attrs.push(attribute.clone());
+                }
             }
         }
     }

@@ -252,38 +252,49 @@ pub mod types {
     pub struct InstallationMeta {
         ///Google's Android advertising ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub advertising_id: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The Android app set ID, for non-advertising use.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub android_app_set_id: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The Android ID (a 64-bit hexadecimal string per app-signing key, user and device).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub android_id: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The device model name shown to the end user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub device: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The device identifier generated on the client side.
         pub device_id: ::std::string::String,
         ///Apple's Identifier for Advertisers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub idfa: ::std::option::Option<crate::v1::Nullable<String>>,
         ///Apple's Identifier for Vendors.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub idfv: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The locale of the end user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub locale: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The operating system of the device.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub os: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The device platform, e.g. `iOS` or `Android`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub platform: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The time zone of the end user, e.g. `Europe/Rome`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub timezone: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The user agent of the end user's app or browser.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub user_agent: ::std::option::Option<crate::v1::Nullable<String>>,
     }
     impl InstallationMeta {
@@ -493,12 +504,15 @@ attribute. An attribute sent with a `null` value is deleted.
         pub custom_attributes: ::std::vec::Vec<CustomAttributeInput>,
         ///The end user's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub email: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The end user's first name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub first_name: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The end user's gender; `null` clears it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub gender: ::std::option::Option<crate::v1::Nullable<crate::v1::Gender>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub installation_meta: ::std::option::Option<InstallationMeta>,
@@ -509,15 +523,19 @@ Adapty takes the country from the IP address of the request.
         pub ip_country: ::std::option::Option<::std::string::String>,
         ///The end user's last name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub last_name: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The end user's phone number.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub phone_number: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The store the end user buys in, e.g. `app_store`, `play_store`, `stripe`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub store: ::std::option::Option<crate::v1::Nullable<String>>,
         ///The country of the end user's app store account (e.g. `US`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub store_country: ::std::option::Option<crate::v1::Nullable<String>>,
     }
     impl ProfileRequest {

@@ -314,47 +314,61 @@ pub mod types {
     pub struct InstallationMeta {
         ///The version of the Adapty SDK in the app.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub adapty_sdk_version: ::std::option::Option<crate::Nullable<String>>,
         ///Google's Android advertising ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub advertising_id: ::std::option::Option<crate::Nullable<String>>,
         ///The Android app set ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub android_app_set_id: ::std::option::Option<crate::Nullable<String>>,
         ///The Android ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub android_id: ::std::option::Option<crate::Nullable<String>>,
         ///The build number of the app.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub app_build: ::std::option::Option<crate::Nullable<String>>,
         ///The version of the app.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub app_version: ::std::option::Option<crate::Nullable<String>>,
         ///The device model as shown to the end user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub device: ::std::option::Option<crate::Nullable<String>>,
         ///The device identifier generated on the client.
         pub device_id: ::std::string::String,
         ///Apple's Identifier for Advertisers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub idfa: ::std::option::Option<crate::Nullable<String>>,
         ///Apple's Identifier for Vendors.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub idfv: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's locale, e.g. `en`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub locale: ::std::option::Option<crate::Nullable<String>>,
         ///The operating system and its version.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub os: ::std::option::Option<crate::Nullable<String>>,
         ///The device's platform.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub platform: ::std::option::Option<crate::Nullable<crate::v2::Platform>>,
         ///The end user's time zone, e.g. `Europe/Rome`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub timezone: ::std::option::Option<crate::Nullable<String>>,
         ///The user agent of the end user's app or browser.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub user_agent: ::std::option::Option<crate::Nullable<String>>,
     }
     impl InstallationMeta {
@@ -427,51 +441,67 @@ pub mod types {
     pub struct IntegrationIdentifiersRequest {
         ///The end user's ID in Adjust.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub adjust_device_id: ::std::option::Option<crate::Nullable<String>>,
         ///The device's ID in Airbridge.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub airbridge_device_id: ::std::option::Option<crate::Nullable<String>>,
         ///The device's ID in Amplitude.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub amplitude_device_id: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's ID in Amplitude.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub amplitude_user_id: ::std::option::Option<crate::Nullable<String>>,
         ///The device's ID in AppMetrica.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub appmetrica_device_id: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's ID in AppMetrica.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub appmetrica_profile_id: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's ID in AppsFlyer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub appsflyer_id: ::std::option::Option<crate::Nullable<String>>,
         ///The Branch key of the end user's app.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub branch_id: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's anonymous ID in Facebook Ads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub facebook_anonymous_id: ::std::option::Option<crate::Nullable<String>>,
         ///The app instance ID in Firebase.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub firebase_app_instance_id: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's ID in Mixpanel.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub mixpanel_user_id: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's player ID in OneSignal (the older identifier).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub one_signal_player_id: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's subscription ID in OneSignal (the current identifier).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub one_signal_subscription_id: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's distinct ID in PostHog.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub posthog_distinct_user_id: ::std::option::Option<crate::Nullable<String>>,
         ///The device's HWID in Pushwoosh.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub pushwoosh_hwid: ::std::option::Option<crate::Nullable<String>>,
         ///The installation's analytics ID in Tenjin.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub tenjin_analytics_installation_id: ::std::option::Option<
             crate::Nullable<String>,
         >,
@@ -1071,14 +1101,17 @@ ones left out keep their value, and `null` clears a clearable one.
 advertising identifiers may be cleared.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub analytics_disabled: ::std::option::Option<crate::Nullable<bool>>,
         /**Apple's App Tracking Transparency status: 0 not determined, 1 restricted, 2 denied,
 3 authorized.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub att_status: ::std::option::Option<crate::Nullable<u8>>,
         ///The end user's birthday, an ISO 8601 date (`YYYY-MM-DD`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub birthday: ::std::option::Option<crate::Nullable<::chrono::NaiveDate>>,
         /**Custom attributes to set, at most 30. When the list is sent it holds at least one
 attribute. An attribute sent with a `null` value is deleted.
@@ -1087,12 +1120,15 @@ attribute. An attribute sent with a `null` value is deleted.
         pub custom_attributes: ::std::vec::Vec<CustomAttributeInput>,
         ///The end user's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub email: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's first name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub first_name: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's gender.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub gender: ::std::option::Option<crate::Nullable<crate::v2::Gender>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub installation_meta: ::std::option::Option<InstallationMeta>,
@@ -1100,24 +1136,31 @@ attribute. An attribute sent with a `null` value is deleted.
 server; otherwise Adapty takes the country of the request's IP address.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub ip_country: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's IPv4 address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub ip_v4_address: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's last name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub last_name: ::std::option::Option<crate::Nullable<String>>,
         ///The end user's phone number.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub phone_number: ::std::option::Option<crate::Nullable<String>>,
         ///The store the end user buys in.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub store: ::std::option::Option<crate::Nullable<crate::v2::Store>>,
         ///The store account token (a UUID; Apple's `appAccountToken`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub store_account_token: ::std::option::Option<crate::Nullable<::uuid::Uuid>>,
         ///The country of the end user's store account, ISO 3166-1 alpha-2 (e.g. `US`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub store_country: ::std::option::Option<crate::Nullable<String>>,
     }
     impl ProfileRequest {
@@ -1180,9 +1223,11 @@ server; otherwise Adapty takes the country of the request's IP address.
     pub struct RefundSaverSettingsRequest {
         ///Whether the end user consented to share their data with Apple when they request a refund.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub consent: ::std::option::Option<crate::Nullable<bool>>,
         ///What Adapty asks Apple to do with this end user's refund requests; `null` returns to the app's default.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::nullable::present")]
         pub custom_preference: ::std::option::Option<
             crate::Nullable<crate::v2::RefundPreference>,
         >,
