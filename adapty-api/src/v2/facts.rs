@@ -107,7 +107,7 @@ pub const SET_REFUND_SAVER_SETTINGS_NAME: &str = "set_refund_saver_settings";
 /// The media type of `setRefundSaverSettings`'s request body.
 pub const SET_REFUND_SAVER_SETTINGS_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `setRefundSaverSettings` documents, with their HTTP status (its responses' `x-error-codes`).
-pub const SET_REFUND_SAVER_SETTINGS_ERROR_CODES: &[(u16, &str)] = &[(400, "profile_does_not_exist"), (400, "validation_error"), (401, "unauthorized")];
+pub const SET_REFUND_SAVER_SETTINGS_ERROR_CODES: &[(u16, &str)] = &[(400, "parse_error"), (400, "profile_does_not_exist"), (400, "validation_error"), (401, "unauthorized")];
 /// The operation `setRefundSaverSettings`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
 pub const SET_REFUND_SAVER_SETTINGS: crate::Operation = crate::Operation::new(SET_REFUND_SAVER_SETTINGS_NAME, SET_REFUND_SAVER_SETTINGS_METHOD, SET_REFUND_SAVER_SETTINGS_PATH, true, Some(SET_REFUND_SAVER_SETTINGS_CONTENT_TYPE), SET_REFUND_SAVER_SETTINGS_ERROR_CODES);
 /// The HTTP method of `validateStripePurchase`.
@@ -153,7 +153,7 @@ pub const SET_INTEGRATION_IDENTIFIERS_NAME: &str = "set_integration_identifiers"
 /// The media type of `setIntegrationIdentifiers`'s request body.
 pub const SET_INTEGRATION_IDENTIFIERS_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `setIntegrationIdentifiers` documents, with their HTTP status (its responses' `x-error-codes`).
-pub const SET_INTEGRATION_IDENTIFIERS_ERROR_CODES: &[(u16, &str)] = &[(400, "validation_error"), (401, "unauthorized"), (404, "profile_not_found")];
+pub const SET_INTEGRATION_IDENTIFIERS_ERROR_CODES: &[(u16, &str)] = &[(400, "parse_error"), (400, "validation_error"), (401, "unauthorized"), (404, "profile_not_found")];
 /// The operation `setIntegrationIdentifiers`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
 pub const SET_INTEGRATION_IDENTIFIERS: crate::Operation = crate::Operation::new(SET_INTEGRATION_IDENTIFIERS_NAME, SET_INTEGRATION_IDENTIFIERS_METHOD, SET_INTEGRATION_IDENTIFIERS_PATH, true, Some(SET_INTEGRATION_IDENTIFIERS_CONTENT_TYPE), SET_INTEGRATION_IDENTIFIERS_ERROR_CODES);
 /// The HTTP method of `listPaywalls`.
@@ -185,7 +185,7 @@ pub const UPDATE_PAYWALL_NAME: &str = "update_paywall";
 /// The media type of `updatePaywall`'s request body.
 pub const UPDATE_PAYWALL_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `updatePaywall` documents, with their HTTP status (its responses' `x-error-codes`).
-pub const UPDATE_PAYWALL_ERROR_CODES: &[(u16, &str)] = &[(400, "validation_error"), (401, "unauthorized"), (404, "paywall_does_not_exist")];
+pub const UPDATE_PAYWALL_ERROR_CODES: &[(u16, &str)] = &[(400, "parse_error"), (400, "validation_error"), (401, "unauthorized"), (404, "paywall_does_not_exist")];
 /// The operation `updatePaywall`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
 pub const UPDATE_PAYWALL: crate::Operation = crate::Operation::new(UPDATE_PAYWALL_NAME, UPDATE_PAYWALL_METHOD, UPDATE_PAYWALL_PATH, false, Some(UPDATE_PAYWALL_CONTENT_TYPE), UPDATE_PAYWALL_ERROR_CODES);
 /// The HTTP method of `listVirtualCurrencyTransactions`.
@@ -195,7 +195,7 @@ pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_PATH: &str = "/api/v2/server-side-a
 /// The name of `listVirtualCurrencyTransactions` in Rust (its method and tracing span).
 pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_NAME: &str = "list_virtual_currency_transactions";
 /// The `error_code`s `listVirtualCurrencyTransactions` documents, with their HTTP status (its responses' `x-error-codes`).
-pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_ERROR_CODES: &[(u16, &str)] = &[(400, "invalid_cursor"), (401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (429, "rate_limited")];
+pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_ERROR_CODES: &[(u16, &str)] = &[(400, "invalid_cursor"), (400, "validation_error"), (401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (429, "rate_limited")];
 /// The operation `listVirtualCurrencyTransactions`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
 pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS: crate::Operation = crate::Operation::new(LIST_VIRTUAL_CURRENCY_TRANSACTIONS_NAME, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_METHOD, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_PATH, false, None, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_ERROR_CODES);
 /// The HTTP method of `createVirtualCurrencyTransaction`.
@@ -207,7 +207,7 @@ pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_NAME: &str = "create_virtual_curre
 /// The media type of `createVirtualCurrencyTransaction`'s request body.
 pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `createVirtualCurrencyTransaction` documents, with their HTTP status (its responses' `x-error-codes`).
-pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_ERROR_CODES: &[(u16, &str)] = &[(400, "amount_zero"), (400, "balance_overflow"), (400, "duplicate_currency"), (400, "empty_items"), (400, "idempotency_key_invalid"), (400, "insufficient_balance"), (400, "unknown_currency"), (401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (409, "duplicate_source_transaction"), (409, "idempotency_in_flight"), (422, "validation_error"), (429, "rate_limited")];
+pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_ERROR_CODES: &[(u16, &str)] = &[(400, "amount_zero"), (400, "balance_overflow"), (400, "duplicate_currency"), (400, "empty_items"), (400, "idempotency_key_invalid"), (400, "insufficient_balance"), (400, "parse_error"), (400, "unknown_currency"), (401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (409, "duplicate_source_transaction"), (409, "idempotency_in_flight"), (422, "validation_error"), (429, "rate_limited")];
 /// The operation `createVirtualCurrencyTransaction`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
 pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION: crate::Operation = crate::Operation::new(CREATE_VIRTUAL_CURRENCY_TRANSACTION_NAME, CREATE_VIRTUAL_CURRENCY_TRANSACTION_METHOD, CREATE_VIRTUAL_CURRENCY_TRANSACTION_PATH, false, Some(CREATE_VIRTUAL_CURRENCY_TRANSACTION_CONTENT_TYPE), CREATE_VIRTUAL_CURRENCY_TRANSACTION_ERROR_CODES);
 /// The HTTP method of `listVirtualCurrencyBalances`.
