@@ -123,10 +123,33 @@ impl ApiFailure {
         }
     }
 
-    /// The `error_code` of the body (for tests).
-    #[cfg(test)]
+    /// The HTTP status.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The messages after the first (a 404's hint), joined.
+    pub(crate) fn hint(&self) -> Option<String> {
+        let rest: Vec<&str> = self
+            .body
+            .errors
+            .iter()
+            .flat_map(|d| d.errors.iter().skip(1))
+            .map(String::as_str)
+            .collect();
+        (!rest.is_empty()).then(|| rest.join(" "))
+    }
+
+    /// The `error_code` of the body.
     pub(crate) fn error_code(&self) -> &str {
         &self.body.error_code
+    }
+
+    /// The same answer under another `error_code` (a v1 code that a v2 operation documents by
+    /// another name).
+    pub(crate) fn with_code(mut self, error_code: &str) -> Self {
+        self.body.error_code = error_code.to_owned();
+        self
     }
 
     /// The messages as one line: `source: message; ...`.

@@ -5,9 +5,12 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-/// One of the four profile operations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// An operation of the emulated API: one of v1's four profile operations, or one of v2's (by its
+/// name in the v2 spec's facts, e.g. `get_profile`).
+///
+/// In JSON (the control API) an operation is a string: `get`, `create`, `update` or `delete` for
+/// v1, `v2.<name>` for v2 (e.g. `v2.create_virtual_currency_transaction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Operation {
     /// `GET /api/v1/server-side-api/profiles/`
@@ -18,16 +21,99 @@ pub enum Operation {
     Update,
     /// `DELETE /api/v1/server-side-api/profiles/`
     Delete,
+    /// A v2 operation: see [`Operation::v2`].
+    V2(V2Operation),
 }
 
+/// One of the v2 spec's operations (`adapty_api::v2::facts::OPERATIONS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct V2Operation(usize);
+
+impl V2Operation {
+    /// The operation's name in the v2 spec's facts, e.g. `get_profile`.
+    pub fn name(self) -> &'static str {
+        V2_OPERATIONS[self.0].name
+    }
+}
+
+const V2_OPERATIONS: &[adapty_api::Operation] = adapty_api::v2::facts::OPERATIONS;
+const V1_NAMES: [&str; 4] = ["get", "create", "update", "delete"];
+
+/// How many operations have a queue of their own.
+const OPERATIONS: usize = V1_NAMES.len() + V2_OPERATIONS.len();
+
 impl Operation {
+    /// The v2 operation named `name` in the v2 spec (`get_profile`, `grant_access_level`, ...),
+    /// or `None` when the spec has no such operation.
+    pub fn v2(name: &str) -> Option<Self> {
+        V2_OPERATIONS
+            .iter()
+            .position(|op| op.name == name)
+            .map(|i| Self::V2(V2Operation(i)))
+    }
+
+    /// The v2 operation `operation` of the facts (`adapty_api::v2::facts::GET_PROFILE`, ...).
+    pub(crate) fn of(operation: &adapty_api::Operation) -> Self {
+        Self::v2(operation.name).unwrap_or(Self::Get)
+    }
+
+    /// The operation as the control API writes it: `get`, ..., `v2.<name>`.
+    pub fn as_string(self) -> String {
+        match self {
+            Self::V2(op) => format!("v2.{}", op.name()),
+            other => V1_NAMES[other.index()].to_owned(),
+        }
+    }
+
     fn index(self) -> usize {
         match self {
             Operation::Get => 0,
             Operation::Create => 1,
             Operation::Update => 2,
             Operation::Delete => 3,
+            Operation::V2(op) => V1_NAMES.len() + op.0,
         }
+    }
+
+    fn from_index(index: usize) -> Option<Self> {
+        match index {
+            0 => Some(Self::Get),
+            1 => Some(Self::Create),
+            2 => Some(Self::Update),
+            3 => Some(Self::Delete),
+            i if i < OPERATIONS => Some(Self::V2(V2Operation(i - V1_NAMES.len()))),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Operation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.as_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Operation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        let found = match name.strip_prefix("v2.") {
+            Some(v2) => Self::v2(v2),
+            None => V1_NAMES
+                .iter()
+                .position(|n| *n == name)
+                .and_then(Self::from_index),
+        };
+        found.ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown operation {name:?}: use get, create, update, delete or v2.<name> \
+                 (v2.{})",
+                V2_OPERATIONS
+                    .iter()
+                    .map(|op| op.name)
+                    .collect::<Vec<_>>()
+                    .join(", v2.")
+            ))
+        })
     }
 }
 
@@ -149,12 +235,19 @@ impl Fault {
 /// Queued faults: one queue per operation and one for any operation. A request takes the next
 /// fault of its operation's queue, or else of the any-operation queue. A fault queued `times`
 /// times is stored once, with its count.
-#[derive(Debug, Default)]
-pub(crate) struct FaultQueue(Mutex<[VecDeque<(Fault, u32)>; 5]>);
+#[derive(Debug)]
+pub(crate) struct FaultQueue(Mutex<Vec<VecDeque<(Fault, u32)>>>);
+
+impl Default for FaultQueue {
+    /// A queue per operation, and one for any operation (the last).
+    fn default() -> Self {
+        Self(Mutex::new(vec![VecDeque::new(); OPERATIONS + 1]))
+    }
+}
 
 impl FaultQueue {
     fn slot(operation: Option<Operation>) -> usize {
-        operation.map_or(4, Operation::index)
+        operation.map_or(OPERATIONS, Operation::index)
     }
 
     /// Queues `fault` for the next `times` requests of `operation` (`None`: of any operation).
@@ -189,7 +282,7 @@ impl FaultQueue {
     pub(crate) fn next(&self, operation: Operation) -> Option<Fault> {
         let mut queues = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let index = if queues[operation.index()].is_empty() {
-            4
+            OPERATIONS
         } else {
             operation.index()
         };
@@ -204,9 +297,27 @@ impl FaultQueue {
     }
 
     /// How many faults are queued, per operation and for any operation.
-    pub(crate) fn pending(&self) -> [usize; 5] {
+    pub(crate) fn pending(&self) -> Vec<usize> {
         let queues = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        [0, 1, 2, 3, 4].map(|i| queues[i].iter().map(|(_, left)| *left as usize).sum())
+        queues
+            .iter()
+            .map(|queue| queue.iter().map(|(_, left)| *left as usize).sum())
+            .collect()
+    }
+
+    /// The queued faults by operation (as the control API writes it; `any` for any operation),
+    /// leaving out the empty queues.
+    pub(crate) fn pending_by_name(&self) -> Vec<(String, usize)> {
+        self.pending()
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, n)| n > 0)
+            .map(|(i, n)| {
+                let name =
+                    Operation::from_index(i).map_or_else(|| "any".to_owned(), Operation::as_string);
+                (name, n)
+            })
+            .collect()
     }
 
     /// Drops every queued fault.
@@ -239,7 +350,10 @@ mod tests {
                 retry_after_secs: 1
             })
         );
-        assert_eq!(queue.pending(), [1, 0, 0, 0, 1]);
+        assert_eq!(
+            queue.pending_by_name(),
+            [("get".to_owned(), 1), ("any".to_owned(), 1)]
+        );
         assert_eq!(queue.next(Operation::Delete), Some(Fault::DropConnection));
         assert_eq!(
             queue.next(Operation::Get),
@@ -283,7 +397,7 @@ mod tests {
             queue.push(None, bad_type, 1).unwrap_err().field,
             "content_type"
         );
-        assert_eq!(queue.pending(), [0; 5]);
+        assert!(queue.pending_by_name().is_empty());
     }
 
     #[test]

@@ -1,10 +1,14 @@
-//! A local emulator of Adapty's server-side profile API (v1), for tests: real HTTP on loopback,
-//! profiles kept in memory, the documented errors, and faults on demand.
+//! A local emulator of Adapty's server-side API, v1's profile operations and all 19 operations of
+//! v2, for tests: real HTTP on loopback, profiles kept in memory and shared by both versions (each
+//! answering in its own shapes), an app catalog (access levels, virtual currencies, products,
+//! paywalls), the documented errors, and faults on demand.
 //!
-//! It serves `GET`, `POST`, `PATCH` and `DELETE /api/v1/server-side-api/profiles/` as the spec in
-//! `openapi/` describes them: `Authorization: Api-Key <key>` with one of the configured keys, the
-//! identity headers `adapty-profile-id` / `adapty-customer-user-id`, the documented bodies, status
-//! codes and error envelopes, and a `Request-Id` header on every response.
+//! It serves `GET`, `POST`, `PATCH` and `DELETE /api/v1/server-side-api/profiles/` and the v2
+//! operations under `/api/v2/server-side-api/` (profiles, transactions, access levels, Refund
+//! Saver, Stripe and Paddle imports, integration identifiers, paywalls, virtual currencies) as the
+//! specs in `openapi/` describe them: `Authorization: Api-Key <key>` with one of the configured
+//! keys, the identity headers `adapty-profile-id` / `adapty-customer-user-id`, the documented
+//! bodies, status codes and error envelopes, and a `Request-Id` header on every response.
 //!
 //! ```no_run
 //! use adapty_emulator::{Emulator, Fault, Operation};
@@ -22,13 +26,15 @@
 //! ```
 //!
 //! The binary (`adapty-emulator --listen 127.0.0.1:8080 --api-key KEY`) serves the same API for
-//! tests in any language. The crate README lists what it does where Adapty's docs are silent.
+//! tests in any language. The crate README describes the catalog's format and lists what the
+//! emulator does where Adapty's docs are silent.
 
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod catalog;
 mod error;
 mod faults;
 mod net;
@@ -37,6 +43,7 @@ mod request;
 mod server;
 mod store;
 mod traffic;
+mod v2;
 
 use std::io;
 use std::net::SocketAddr;
@@ -47,7 +54,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-pub use faults::{Fault, FaultError, MAX_DELAY_MILLIS, MAX_TIMES, Operation};
+pub use faults::{Fault, FaultError, MAX_DELAY_MILLIS, MAX_TIMES, Operation, V2Operation};
 pub use server::{CONTROL_PREFIX, PROFILES_PATH};
 pub use traffic::TRAFFIC_ENV;
 
@@ -65,6 +72,7 @@ pub struct Emulator {
     demo_purchases: bool,
     traffic: Option<PathBuf>,
     request_timeout: std::time::Duration,
+    catalog: Option<serde_json::Value>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -81,6 +89,7 @@ impl std::fmt::Debug for Emulator {
             .field("demo_purchases", &self.demo_purchases)
             .field("traffic", &self.traffic)
             .field("request_timeout", &self.request_timeout)
+            .field("catalog", &self.catalog.as_ref().map(|_| "custom"))
             .finish()
     }
 }
@@ -103,7 +112,16 @@ impl Emulator {
             demo_purchases: false,
             traffic: Recorder::dir_from_env(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            catalog: None,
         }
+    }
+
+    /// The app's catalog for the v2 operations: its access levels, virtual currencies, products
+    /// and paywalls, as JSON in the format the crate README describes (default: the built-in
+    /// catalog, `src/catalog.json`). It is checked when the emulator starts.
+    pub fn catalog(mut self, catalog: serde_json::Value) -> Self {
+        self.catalog = Some(catalog);
+        self
     }
 
     /// How long a request may take to arrive (head and body), counted from when the server
@@ -179,11 +197,17 @@ impl Emulator {
             addr: self.listen,
             source,
         })?;
+        let catalog = match self.catalog {
+            Some(value) => catalog::Catalog::parse(value),
+            None => catalog::Catalog::default_catalog(),
+        }
+        .map_err(StartError::Catalog)?;
         let app = Arc::new(App {
             api_keys: self.api_keys,
             app_id: self.app_id.unwrap_or_else(Uuid::new_v4),
             store: Default::default(),
             faults: Default::default(),
+            catalog,
         });
         let demo = if self.demo_purchases {
             Some(purchases::demo().map_err(StartError::DemoPurchases)?)
@@ -236,6 +260,9 @@ pub enum StartError {
     /// `start` was polled outside a Tokio runtime, which the server needs.
     #[error("the emulator needs a Tokio runtime: start it from within one (e.g. #[tokio::test])")]
     NoRuntime,
+    /// The catalog is not in the documented format; the message names the place.
+    #[error("invalid catalog: {0}")]
+    Catalog(String),
     /// The demo purchases do not fit the spec's types (a build from an inconsistent tree).
     #[error("the demo purchases do not fit the spec: {0}")]
     DemoPurchases(String),
@@ -311,10 +338,12 @@ impl RunningEmulator {
         self.app.faults.clear();
     }
 
-    /// Deletes every profile and drops every queued fault.
+    /// Deletes every profile, drops every queued fault and puts the catalog's paywalls back as
+    /// loaded.
     pub fn reset(&self) {
         self.app.store.write().clear();
         self.app.faults.clear();
+        self.app.catalog.reset();
     }
 
     /// Stores a profile, given as the JSON the control API's `POST /__emulator/profiles` takes:

@@ -1,4 +1,5 @@
-//! `adapty-emulator`: serves the emulated Adapty profile API until Ctrl-C or SIGTERM.
+//! `adapty-emulator`: serves the emulated Adapty server-side API (v1 and v2) until Ctrl-C or
+//! SIGTERM.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use adapty_emulator::Emulator;
 use clap::Parser;
 use uuid::Uuid;
 
-/// A local emulator of Adapty's server-side profile API (v1), for tests.
+/// A local emulator of Adapty's server-side API (v1's profiles and all of v2), for tests.
 ///
 /// Prints its base URL on the first line of standard output once it accepts connections.
 #[derive(Debug, Parser)]
@@ -41,6 +42,12 @@ struct Args {
     /// a subscription, a one-time purchase), e.g. for conformance tools.
     #[arg(long)]
     demo_purchases: bool,
+
+    /// The app's catalog for the v2 operations (access levels, virtual currencies, products,
+    /// paywalls), a JSON file in the format the crate README describes (default: the built-in
+    /// catalog).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -55,6 +62,21 @@ async fn main() -> ExitCode {
     }
     if let Some(app_id) = args.app_id {
         emulator = emulator.app_id(app_id);
+    }
+    if let Some(path) = &args.catalog {
+        let catalog = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+        match catalog {
+            Ok(catalog) => emulator = emulator.catalog(catalog),
+            Err(e) => {
+                eprintln!(
+                    "adapty-emulator: cannot read the catalog {}: {e}",
+                    path.display()
+                );
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let running = match emulator.start().await {
         Ok(running) => running,
@@ -73,7 +95,7 @@ async fn main() -> ExitCode {
         );
     }
     eprintln!(
-        "adapty-emulator: serving {}{} (control API {}); Ctrl-C stops",
+        "adapty-emulator: serving {}{} and /api/v2/server-side-api/ (control API {}); Ctrl-C stops",
         running.base_url(),
         adapty_emulator::PROFILES_PATH,
         if args.control_api { "on" } else { "off" }

@@ -37,6 +37,8 @@ pub(crate) struct App {
     pub(crate) app_id: Uuid,
     pub(crate) store: Store,
     pub(crate) faults: FaultQueue,
+    /// The app's access levels, currencies, products and paywalls (the v2 operations read them).
+    pub(crate) catalog: crate::catalog::Catalog,
 }
 
 impl std::fmt::Debug for App {
@@ -49,7 +51,7 @@ impl std::fmt::Debug for App {
             )
             .field("app_id", &self.app_id)
             .field("profiles", &self.store.read().len())
-            .field("faults", &self.faults.pending())
+            .field("faults", &self.faults.pending_by_name())
             .finish()
     }
 }
@@ -59,12 +61,14 @@ type Shared = State<Arc<App>>;
 /// The router: the profile API, the control API when `control` is set, a JSON 404 elsewhere, and a
 /// `Request-Id` header on every response.
 pub(crate) fn router(app: Arc<App>, control: bool, recorder: Option<Arc<Recorder>>) -> Router {
-    let mut router = Router::new().route(
-        PROFILES_PATH,
-        get(get_profile)
-            .post(create_profile)
-            .patch(update_profile)
-            .delete(delete_profile),
+    let mut router = crate::v2::routes(
+        Router::new().route(
+            PROFILES_PATH,
+            get(get_profile)
+                .post(create_profile)
+                .patch(update_profile)
+                .delete(delete_profile),
+        ),
     );
     if control {
         router = router
@@ -226,7 +230,7 @@ fn profile_response(app: &App, profile: &Profile) -> Response {
 }
 
 /// What every profile operation does first: serve a queued fault, then check the API key.
-async fn prelude(
+pub(crate) async fn prelude(
     app: &App,
     conn: &ConnectionHandle,
     operation: Operation,
@@ -242,7 +246,7 @@ async fn prelude(
 
 /// The answer a fault gives, or `None` when the request goes on (after a delay). The answer is
 /// marked [`InjectedFault`], so the traffic record can tell it from the API's own answers.
-async fn serve_fault(fault: Fault, conn: &ConnectionHandle) -> Option<Response> {
+pub(crate) async fn serve_fault(fault: Fault, conn: &ConnectionHandle) -> Option<Response> {
     let mut response = fault_response(fault, conn).await?;
     response.extensions_mut().insert(InjectedFault);
     Some(response)
@@ -302,7 +306,7 @@ async fn fault_response(fault: Fault, conn: &ConnectionHandle) -> Option<Respons
 }
 
 /// `Authorization: Api-Key <key>` with one of the configured keys (the scheme in any case).
-fn authenticate(keys: &[String], headers: &HeaderMap) -> Result<(), ApiFailure> {
+pub(crate) fn authenticate(keys: &[String], headers: &HeaderMap) -> Result<(), ApiFailure> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiFailure::not_authenticated());
     };
@@ -337,7 +341,7 @@ fn is_configured(keys: &[String], key: &str) -> bool {
 }
 
 /// The identity headers as sent.
-fn identity(headers: &HeaderMap) -> Identity {
+pub(crate) fn identity(headers: &HeaderMap) -> Identity {
     let profile_id = headers.get(PROFILE_ID).map(|v| {
         let raw = String::from_utf8_lossy(v.as_bytes()).into_owned();
         Uuid::try_parse(raw.trim()).map_err(|_| raw)
@@ -397,15 +401,21 @@ async fn health(State(app): Shared) -> Response {
 async fn reset(State(app): Shared) -> StatusCode {
     app.store.write().clear();
     app.faults.clear();
+    app.catalog.reset();
     StatusCode::NO_CONTENT
 }
 
+/// `{"pending": {"get": 0, "create": 0, "update": 0, "delete": 0, "any": 0, "v2.<name>": N}}`:
+/// the v1 operations and `any` always, a v2 operation when it has faults queued.
 async fn list_faults(State(app): Shared) -> Response {
-    let [get, create, update, delete, any] = app.faults.pending();
-    json_response(
-        StatusCode::OK,
-        &json!({ "pending": { "get": get, "create": create, "update": update, "delete": delete, "any": any } }),
-    )
+    let mut pending = Map::new();
+    for name in ["get", "create", "update", "delete", "any"] {
+        pending.insert(name.to_owned(), json!(0));
+    }
+    for (name, count) in app.faults.pending_by_name() {
+        pending.insert(name, json!(count));
+    }
+    json_response(StatusCode::OK, &json!({ "pending": pending }))
 }
 
 async fn clear_faults(State(app): Shared) -> StatusCode {

@@ -33,10 +33,42 @@ pub(crate) struct Profile {
     device: BTreeMap<&'static str, String>,
     /// In the order they were first set.
     custom_attributes: Vec<(String, AttributeValue)>,
-    /// Seeded purchases, as checked by [`crate::purchases::checked`] and served.
+    /// Purchases, in v1's shapes (seeded and checked by [`crate::purchases::checked`], or made by
+    /// the v2 purchase operations); v2 answers convert them (`crate::v2::view`).
     pub(crate) access_levels: Vec<serde_json::Value>,
     pub(crate) subscriptions: Vec<serde_json::Value>,
     pub(crate) non_subscriptions: Vec<serde_json::Value>,
+    /// What only v2 reads and writes.
+    pub(crate) v2: V2State,
+}
+
+/// An answer kept to be replayed: its status and its body, byte for byte.
+pub(crate) type StoredAnswer = (u16, Vec<u8>);
+
+/// The state of a profile that only the v2 operations reach.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct V2State {
+    /// Integration identifiers set (`setIntegrationIdentifiers`), by name.
+    pub(crate) integration_identifiers: BTreeMap<String, String>,
+    /// Refund Saver: the data-sharing consent, if set.
+    pub(crate) refund_consent: Option<bool>,
+    /// Refund Saver: the refund preference, if set.
+    pub(crate) refund_preference: Option<String>,
+    /// Virtual currency balances, by currency code (a code absent has balance 0).
+    pub(crate) balances: BTreeMap<String, i64>,
+    /// Virtual currency transactions, oldest first, as served (`VirtualCurrencyTransaction`).
+    pub(crate) currency_transactions: Vec<serde_json::Value>,
+    /// Idempotency keys of virtual currency transactions: the answer to replay (its status and
+    /// body, byte for byte as first sent), or `None` while the first request with the key is
+    /// being processed; with when it was first seen.
+    pub(crate) idempotency: HashMap<Uuid, (std::time::Instant, Option<StoredAnswer>)>,
+    /// The transactions the v2 purchase operations recorded (set transaction, Stripe, Paddle), by
+    /// store transaction ID: what `crate::v2::purchases` needs to tell an update from a new
+    /// transaction (written and read only there).
+    pub(crate) transactions: BTreeMap<String, serde_json::Value>,
+    /// The v2 request fields v1 does not have (`ip_v4_address`, `store_account_token`,
+    /// `att_status`, ...), as last sent, by name.
+    pub(crate) extra: BTreeMap<String, serde_json::Value>,
 }
 
 impl Profile {
@@ -57,6 +89,7 @@ impl Profile {
             access_levels: Vec::new(),
             subscriptions: Vec::new(),
             non_subscriptions: Vec::new(),
+            v2: V2State::default(),
         }
     }
 
@@ -273,6 +306,34 @@ impl Profiles {
     /// Looks a profile up by its ID.
     pub(crate) fn get(&self, id: &Uuid) -> Option<&Profile> {
         self.by_id.get(id)
+    }
+
+    /// Looks a profile up by its ID, to change it in place.
+    pub(crate) fn get_mut(&mut self, id: &Uuid) -> Option<&mut Profile> {
+        self.by_id.get_mut(id)
+    }
+
+    /// The profile the identity headers name, to change it in place.
+    pub(crate) fn find_mut(&mut self, identity: &Identity) -> Result<&mut Profile, ApiFailure> {
+        let id = self.find_id(identity)?;
+        self.by_id
+            .get_mut(&id)
+            .ok_or_else(|| ApiFailure::not_found(None))
+    }
+
+    /// The profile of `customer_user_id`, created (anonymous attributes, no purchases) when there
+    /// is none: what the Stripe and Paddle imports do.
+    pub(crate) fn find_or_create(&mut self, customer_user_id: &str) -> &mut Profile {
+        let id = match self.by_customer_user_id.get(customer_user_id) {
+            Some(id) => *id,
+            None => self.insert(Profile::new(
+                Uuid::new_v4(),
+                Some(customer_user_id.to_owned()),
+            )),
+        };
+        self.by_id
+            .entry(id)
+            .or_insert_with(|| Profile::new(id, Some(customer_user_id.to_owned())))
     }
 
     /// The number of stored profiles.
