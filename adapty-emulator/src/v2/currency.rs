@@ -21,7 +21,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::paywalls::pairs;
-use super::{body, failure, invalid, no_profile, ok, prelude, profile_failure, refused};
+use super::{
+    body, failure, field_error, invalid, no_profile, ok, prelude, profile_failure, refused,
+};
 use crate::error::{ApiFailure, NON_FIELD_ERRORS, json_response};
 use crate::faults::{Fault, Operation};
 use crate::net::ConnectionHandle;
@@ -293,16 +295,8 @@ fn transact(app: &App, profile_id: Uuid, sent: &Value, key: &Key) -> Result<Valu
             format!("{raw:?} is not a UUID v4."),
         ));
     }
-    let request: VirtualCurrencyTransactionRequest = serde_path_to_error::deserialize(sent)
-        .map_err(|e| {
-            let path = e.path().to_string();
-            let source = if path == "." {
-                NON_FIELD_ERRORS.to_owned()
-            } else {
-                path
-            };
-            invalid(operation, &source, e.into_inner().to_string())
-        })?;
+    let request: VirtualCurrencyTransactionRequest =
+        serde_path_to_error::deserialize(sent).map_err(|e| field_error(operation, e))?;
     request.validate().map_err(|e| refused(operation, e))?;
     let changes = match checked {
         Some(changes) => changes,

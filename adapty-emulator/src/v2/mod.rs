@@ -255,16 +255,22 @@ fn read<T: DeserializeOwned>(
             "Expected a JSON object as the body.".to_owned(),
         ));
     };
-    let typed = serde_path_to_error::deserialize(&object).map_err(|e| {
-        let path = e.path().to_string();
-        let source = if path == "." {
-            NON_FIELD_ERRORS.to_owned()
-        } else {
-            path
-        };
-        invalid(operation, &source, e.into_inner().to_string())
-    })?;
+    let typed = serde_path_to_error::deserialize(&object).map_err(|e| field_error(operation, e))?;
     Ok((typed, object))
+}
+
+/// A body field the v2 type refused, as the operation's 400 (or 422) naming its JSON path.
+pub(crate) fn field_error(
+    operation: &adapty_api::Operation,
+    error: serde_path_to_error::Error<serde_json::Error>,
+) -> ApiFailure {
+    let path = error.path().to_string();
+    let source = if path == "." {
+        NON_FIELD_ERRORS.to_owned()
+    } else {
+        path
+    };
+    invalid(operation, &source, error.into_inner().to_string())
 }
 
 /// A check of the client's (`validate()`) refusing the body, as the operation's 400 naming the

@@ -38,7 +38,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{body, failure, invalid, ok, prelude, profile_failure, refused, stamp, view};
+use super::{
+    body, failure, field_error, invalid, ok, prelude, profile_failure, refused, stamp, view,
+};
 use crate::catalog::Catalog;
 use crate::error::{ApiFailure, NON_FIELD_ERRORS, json_response};
 use crate::net::ConnectionHandle;
@@ -141,15 +143,7 @@ fn transaction(
             format!("purchase_type must be {one_time:?} or {subscription:?}."),
         ));
     };
-    typed.map_err(|e| {
-        let path = e.path().to_string();
-        let source = if path == "." {
-            NON_FIELD_ERRORS.to_owned()
-        } else {
-            path
-        };
-        invalid(operation, &source, e.into_inner().to_string())
-    })
+    typed.map_err(|e| field_error(operation, e))
 }
 
 /// A transaction to record, from any of the three ways in (set transaction, Stripe, Paddle).
