@@ -228,7 +228,6 @@ fn reserve(profile: &mut Profile, key: Uuid) -> Option<Response> {
         )),
         Some((_, None)) => {
             let mut response = failure(
-                &facts::CREATE_VIRTUAL_CURRENCY_TRANSACTION,
                 409,
                 "idempotency_in_flight",
                 None,
@@ -288,7 +287,6 @@ fn transact(app: &App, profile_id: Uuid, sent: &Value, key: &Key) -> Result<Valu
     };
     if let Key::Invalid(raw) = key {
         return Err(failure(
-            operation,
             400,
             "idempotency_key_invalid",
             Some(facts::IDEMPOTENCY_KEY_PARAMETER_NAME),
@@ -336,10 +334,8 @@ fn check(
     profile: &Profile,
     items: &[VirtualCurrencyBalanceAdjustment],
 ) -> Result<Vec<Change>, ApiFailure> {
-    let operation = &facts::CREATE_VIRTUAL_CURRENCY_TRANSACTION;
-    let refuse = |code: &str, source: &str, message: String| {
-        Err(failure(operation, 400, code, Some(source), message))
-    };
+    let refuse =
+        |code: &str, source: &str, message: String| Err(failure(400, code, Some(source), message));
     if items.is_empty() {
         return refuse(
             "empty_items",
@@ -486,7 +482,6 @@ pub(crate) async fn list(
             Some(at) => at,
             None => {
                 return failure(
-                    operation,
                     400,
                     "invalid_cursor",
                     Some(facts::CURSOR_PARAMETER_NAME),

@@ -90,14 +90,7 @@ pub(crate) async fn prelude(
                 && !documents(operation, 401, "not_authenticated")
             {
                 // The operation documents another 401 code (Adapty's newer `unauthorized`).
-                failure(
-                    operation,
-                    401,
-                    "unauthorized",
-                    None,
-                    "Invalid API key".to_owned(),
-                )
-                .into_response()
+                failure(401, "unauthorized", None, "Invalid API key".to_owned()).into_response()
             } else {
                 response
             }
@@ -109,9 +102,8 @@ pub(crate) fn documents(operation: &adapty_api::Operation, status: u16, code: &s
     operation.error_codes.contains(&(status, code))
 }
 
-/// An error answer of `operation`: `status` and `code` as given, in the error envelope.
+/// An error answer: `status` and `code` as given, in the error envelope.
 pub(crate) fn failure(
-    _operation: &adapty_api::Operation,
     status: u16,
     code: &str,
     source: Option<&str>,
@@ -176,7 +168,7 @@ pub(crate) fn invalid(
         .iter()
         .find(|(_, code)| *code == "validation_error")
         .map_or(400, |(status, _)| *status);
-    failure(operation, status, "validation_error", Some(source), message)
+    failure(status, "validation_error", Some(source), message)
 }
 
 /// Reads a request body of `operation` into the v2 spec's type `T`: its media type, a JSON body,
@@ -191,9 +183,8 @@ pub(crate) async fn body<T: DeserializeOwned>(
         .map(|(typed, _)| typed)
 }
 
-/// As [`body`], with the body as sent too: the generated types read a field sent as `null` into
-/// an `Option<Nullable<_>>` as `None` (left out), so whatever `null` means (clear, remove) is read
-/// from the JSON object.
+/// As [`body`], with the body as sent too: the profile handlers read the request's fields by the
+/// names the facts list (text fields, v2-only fields), whatever their Rust types.
 pub(crate) async fn body_and_json<T: DeserializeOwned>(
     operation: &adapty_api::Operation,
     headers: &HeaderMap,
@@ -230,25 +221,16 @@ fn read<T: DeserializeOwned>(
         .to_ascii_lowercase();
     if sent != expected {
         return Err(failure(
-            operation,
             400,
             "parse_error",
             Some(NON_FIELD_ERRORS),
             format!("Unsupported media type {sent:?} in request: send {expected}."),
         ));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        failure(
-            operation,
-            400,
-            "parse_error",
-            None,
-            format!("JSON parse error - {e}"),
-        )
-    })?;
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| failure(400, "parse_error", None, format!("JSON parse error - {e}")))?;
     let Value::Object(object) = value else {
         return Err(failure(
-            operation,
             400,
             "parse_error",
             None,

@@ -152,17 +152,12 @@ pub(crate) async fn list(
 }
 
 /// The catalog paywall `paywall_id`, or the documented 404.
-fn find(
-    operation: &adapty_api::Operation,
-    paywalls: &[Value],
-    paywall_id: &str,
-) -> Result<usize, ApiFailure> {
+fn find(paywalls: &[Value], paywall_id: &str) -> Result<usize, ApiFailure> {
     paywalls
         .iter()
         .position(|p| p["paywall_id"].as_str() == Some(paywall_id))
         .ok_or_else(|| {
             failure(
-                operation,
                 404,
                 "paywall_does_not_exist",
                 None,
@@ -183,7 +178,7 @@ pub(crate) async fn get(
         return early;
     }
     let paywalls = app.catalog.paywalls();
-    match find(operation, &paywalls, &paywall_id) {
+    match find(&paywalls, &paywall_id) {
         Ok(at) => ok(&paywalls[at]),
         Err(failure) => failure.into_response(),
     }
@@ -218,7 +213,7 @@ pub(crate) async fn update(
         }
     }
     let mut paywalls = app.catalog.paywalls_mut();
-    match find(operation, &paywalls, &paywall_id) {
+    match find(&paywalls, &paywall_id) {
         Ok(at) => {
             let paywall = &mut paywalls[at];
             paywall["remote_configs"] = json!(request.remote_configs);

@@ -960,7 +960,7 @@ pub(crate) async fn validate_paddle(
     }
     let not_found = ErrorCode::InvalidPaddleCredentialsOrPurchaseNotFound;
     let refuse = |source: Option<&str>, message: String| {
-        failure(operation, 400, not_found.as_str(), source, message).into_response()
+        failure(400, not_found.as_str(), source, message).into_response()
     };
     let request: PaddleValidationRequest = match body(operation, &headers, request).await {
         Ok(request) => request,
@@ -993,7 +993,6 @@ pub(crate) async fn validate_paddle(
         }
         Err(Refusal::NoProduct(set)) => {
             return failure(
-                operation,
                 400,
                 ErrorCode::NoProductsFound.as_str(),
                 Some("paddle_token"),
