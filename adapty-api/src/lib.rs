@@ -51,6 +51,7 @@
 
 mod attribute;
 mod auth;
+pub mod bulk;
 mod call;
 mod config;
 mod error;

@@ -99,6 +99,8 @@ async fn attempts(
     let mut backoff = None;
     let mut record = Record::default();
     loop {
+        // A call of a bulk run waits out the run's rate-limit pause (at once otherwise).
+        crate::bulk::before_attempt().await;
         record.attempts += 1;
         let attempt = record.attempts;
         span.record("attempt", attempt);
@@ -113,6 +115,9 @@ async fn attempts(
         match &outcome {
             Ok(answer) => {
                 span.record("status", answer.status.as_u16());
+                if answer.status == StatusCode::TOO_MANY_REQUESTS {
+                    crate::bulk::after_rate_limit(retry_after(&answer.headers));
+                }
                 if !span.is_disabled()
                     && let Some(id) = request_id(&answer.headers)
                 {

@@ -102,6 +102,7 @@ impl Client {
     }
 
     crate::call::client_basics!();
+    crate::bulk::profile_bulk_methods!(v1);
 
     /// Retrieves a profile (`GET /api/v1/server-side-api/profiles/`).
     ///

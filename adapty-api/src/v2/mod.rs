@@ -166,6 +166,7 @@ impl Client {
     }
 
     crate::call::client_basics!();
+    crate::bulk::profile_bulk_methods!(v2);
 
     // ------------------------------------------------------------------------------- profiles
 
