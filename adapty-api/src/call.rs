@@ -41,6 +41,9 @@ pub struct Operation {
     /// The `error_code`s the operation documents, with their HTTP status (its responses'
     /// `x-error-codes`), sorted.
     pub error_codes: &'static [(u16, &'static str)],
+    /// The fields and enum values the success body may hold, as the spec describes them (JSON,
+    /// generated); read only when drift events are enabled (see [`crate::drift`]).
+    response_shape: Option<&'static str>,
 }
 
 impl Operation {
@@ -60,7 +63,22 @@ impl Operation {
             idempotent,
             content_type,
             error_codes,
+            response_shape: None,
         }
+    }
+
+    /// The shape of the success body, as generated (see [`crate::drift`]).
+    #[doc(hidden)]
+    pub const fn response_shape(&self) -> Option<&'static str> {
+        self.response_shape
+    }
+
+    /// The operation with the shape of its success body (the generated facts give it; see
+    /// [`crate::drift`]).
+    #[doc(hidden)]
+    pub const fn with_response_shape(mut self, shape: &'static str) -> Self {
+        self.response_shape = Some(shape);
+        self
     }
 }
 
@@ -69,6 +87,9 @@ impl Operation {
 #[derive(Debug, Clone)]
 pub(crate) struct Endpoint {
     pub(crate) name: &'static str,
+    /// The path template (tells v1's `get_profile` from v2's in drift events).
+    pub(crate) path: &'static str,
+    pub(crate) response_shape: Option<&'static str>,
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) replay: Replay,
@@ -85,6 +106,7 @@ impl Endpoint {
             path,
             idempotent,
             content_type,
+            response_shape,
             ..
         } = *operation;
         let method = Method::from_bytes(method.as_bytes())
@@ -104,6 +126,8 @@ impl Endpoint {
         };
         Ok(Self {
             name,
+            path,
+            response_shape,
             method,
             url,
             replay,
@@ -316,7 +340,10 @@ impl<'a> Call<'a> {
             ))));
         }
         match decode::<T>(&answer.body) {
-            Ok(value) => Ok(Response::new(value, answer.status, &answer.headers)),
+            Ok(value) => {
+                crate::drift::observe(endpoint, &answer.body);
+                Ok(Response::new(value, answer.status, &answer.headers))
+            }
             Err(()) => Err(Error::Decode(Box::new(DecodeError::new::<T>(
                 &ResponseMeta {
                     status: answer.status,

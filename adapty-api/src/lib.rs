@@ -54,6 +54,7 @@ mod auth;
 pub mod bulk;
 mod call;
 mod config;
+pub mod drift;
 mod error;
 mod idempotency;
 mod nullable;

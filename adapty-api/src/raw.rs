@@ -112,6 +112,9 @@ impl<'a> RawRequest<'a> {
             .map_err(|e| Error::invalid_input("body", e))?;
         let endpoint = Endpoint {
             name: "request",
+            // A raw request has no spec shape: no drift events.
+            path: "",
+            response_shape: None,
             method: self.method,
             url,
             replay: Replay::ByMethod,

@@ -183,6 +183,7 @@ fn operations(
         return Ok(());
     };
     let mut all = Vec::new();
+    let mut shapes: Vec<(String, String)> = Vec::new();
     for (path, item) in paths {
         let path = path
             .as_str()
@@ -264,17 +265,42 @@ fn operations(
                 );
                 constant
             };
+            let shape = success_shape(doc, &item[method]).map(|shape| shape.to_json());
+            if let Some(shape) = &shape {
+                let constant = format!("{prefix}_RESPONSE_SHAPE");
+                if !names.insert(constant.clone()) {
+                    bail!("{spec}: two facts would be named {constant}");
+                }
+                // Operations with the same success body share one text.
+                let earlier = shapes.iter().find(|(_, text)| text == shape);
+                let value = match earlier {
+                    Some((name, _)) => name.clone(),
+                    None => format!("{shape:?}"),
+                };
+                shapes.push((constant.clone(), shape.clone()));
+                let _ = writeln!(
+                    out,
+                    "/// The fields and enum values `{id}`'s success body may hold (JSON: `props`, \
+                     `more` for other keys, `items`, `enum`; `{{}}` holds anything), for noticing \
+                     what the spec does not describe.\n\
+                     pub const {constant}: &str = {value};"
+                );
+            }
             let idempotent = item[method]["x-idempotent"].as_bool() == Some(true);
             let content_type = match media {
                 Some(_) => format!("Some({prefix}_CONTENT_TYPE)"),
                 None => "None".to_owned(),
             };
+            let with_shape = match shape {
+                Some(_) => format!(".with_response_shape({prefix}_RESPONSE_SHAPE)"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 out,
                 "/// The operation `{id}`: its name, method, path, `x-idempotent` mark, request \
-                 media type and documented error codes.\n\
+                 media type, documented error codes and response shape.\n\
                  pub const {prefix}: crate::Operation = crate::Operation::new({prefix}_NAME, \
-                 {prefix}_METHOD, {prefix}_PATH, {idempotent}, {content_type}, {codes_constant});"
+                 {prefix}_METHOD, {prefix}_PATH, {idempotent}, {content_type}, {codes_constant}){with_shape};"
             );
             all.push(prefix);
         }
@@ -379,6 +405,206 @@ fn constraint(schema: &Value, keyword: &str) -> Option<(&'static str, String)> {
     match value {
         Value::Number(n) => n.as_u64().map(|n| ("usize", n.to_string())),
         Value::String(s) => Some(("&str", format!("{s:?}"))),
+        _ => None,
+    }
+}
+
+/// What a response body may hold, as far as unknown fields and enum values go: a tree of known
+/// property names, array items and enum values. Anything else (numbers, free text, formats) is
+/// [`Shape::Any`].
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    /// Nothing to check.
+    Any,
+    /// An object: its known properties, and the shape of other keys (`None`: no other keys).
+    Object {
+        props: std::collections::BTreeMap<String, Shape>,
+        more: Option<Box<Shape>>,
+    },
+    /// An array of items of this shape.
+    Array(Box<Shape>),
+    /// A string out of these values.
+    Enum(std::collections::BTreeSet<String>),
+    /// `null` only (the `null` branch of a nullable `oneOf`): adds nothing to a union.
+    Null,
+}
+
+impl Shape {
+    /// The union of two shapes (the branches of a `oneOf`/`anyOf`, the parts of an `allOf`):
+    /// whatever either allows.
+    fn union(self, other: Shape) -> Shape {
+        use Shape::*;
+        match (self, other) {
+            (Null, x) | (x, Null) => x,
+            (
+                Object { mut props, more },
+                Object {
+                    props: other,
+                    more: other_more,
+                },
+            ) => {
+                for (name, shape) in other {
+                    let merged = match props.remove(&name) {
+                        Some(mine) => mine.union(shape),
+                        None => shape,
+                    };
+                    props.insert(name, merged);
+                }
+                let more = match (more, other_more) {
+                    (None, None) => None,
+                    (Some(a), None) | (None, Some(a)) => Some(a),
+                    (Some(a), Some(b)) => Some(Box::new(a.union(*b))),
+                };
+                Object { props, more }
+            }
+            (Array(a), Array(b)) => Array(Box::new(a.union(*b))),
+            (Enum(mut a), Enum(b)) => {
+                a.extend(b);
+                Enum(a)
+            }
+            _ => Any,
+        }
+    }
+
+    /// Compact JSON: `{}` for anything, `{"props": {...}, "more": ...}`, `{"items": ...}`,
+    /// `{"enum": [...]}`.
+    fn to_json(&self) -> String {
+        fn text(s: &str) -> String {
+            let mut out = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        match self {
+            Shape::Any | Shape::Null => "{}".to_owned(),
+            Shape::Object { props, more } => {
+                let props: Vec<String> = props
+                    .iter()
+                    .map(|(name, shape)| format!("{}:{}", text(name), shape.to_json()))
+                    .collect();
+                let mut out = format!("{{\"props\":{{{}}}", props.join(","));
+                if let Some(more) = more {
+                    out.push_str(&format!(",\"more\":{}", more.to_json()));
+                }
+                out.push('}');
+                out
+            }
+            Shape::Array(items) => format!("{{\"items\":{}}}", items.to_json()),
+            Shape::Enum(values) => {
+                let values: Vec<String> = values.iter().map(|v| text(v)).collect();
+                format!("{{\"enum\":[{}]}}", values.join(","))
+            }
+        }
+    }
+}
+
+/// The shape of an operation's JSON success body (its first 2xx response with a JSON schema).
+fn success_shape(doc: &Value, operation: &Value) -> Option<Shape> {
+    let responses = operation["responses"].as_mapping()?;
+    for (status, response) in responses {
+        let status = match status {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => continue,
+        };
+        if !status.starts_with('2') {
+            continue;
+        }
+        let response = match response["$ref"].as_str() {
+            Some(target) => target
+                .strip_prefix("#/components/responses/")
+                .map_or(response, |name| &doc["components"]["responses"][name]),
+            None => response,
+        };
+        let content = response["content"].as_mapping()?;
+        let schema = content
+            .iter()
+            .find(|(media, _)| media.as_str().is_some_and(|m| m.contains("json")))
+            .map(|(_, media)| &media["schema"])?;
+        return Some(shape_of(doc, schema, &mut Vec::new()));
+    }
+    None
+}
+
+/// The shape of `schema`; `trail` holds the schemas being expanded (a recursive reference reads
+/// as [`Shape::Any`]).
+fn shape_of(doc: &Value, schema: &Value, trail: &mut Vec<String>) -> Shape {
+    if let Some(target) = schema["$ref"].as_str() {
+        let Some(name) = target.strip_prefix("#/components/schemas/") else {
+            return Shape::Any;
+        };
+        if trail.iter().any(|t| t == name) {
+            return Shape::Any;
+        }
+        trail.push(name.to_owned());
+        let shape = shape_of(doc, &doc["components"]["schemas"][name], trail);
+        trail.pop();
+        return shape;
+    }
+    let mut parts: Vec<&Value> = Vec::new();
+    for keyword in ["allOf", "oneOf", "anyOf"] {
+        parts.extend(schema[keyword].as_sequence().into_iter().flatten());
+    }
+    let own = if let Some(values) = schema["enum"].as_sequence() {
+        let values: std::collections::BTreeSet<String> = values
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        let only_null = schema["enum"]
+            .as_sequence()
+            .is_some_and(|all| all.iter().all(Value::is_null));
+        if only_null {
+            Shape::Null
+        } else if values.is_empty() {
+            Shape::Any
+        } else {
+            Shape::Enum(values)
+        }
+    } else if let Some(properties) = schema["properties"].as_mapping() {
+        let mut props = std::collections::BTreeMap::new();
+        for (name, property) in properties {
+            if let Some(name) = name.as_str() {
+                props.insert(name.to_owned(), shape_of(doc, property, trail));
+            }
+        }
+        Shape::Object {
+            props,
+            more: more_of(doc, schema, trail),
+        }
+    } else if schema["type"].as_str() == Some("object") || schema.get("additionalProperties").is_some() {
+        Shape::Object {
+            props: Default::default(),
+            more: more_of(doc, schema, trail).or(Some(Box::new(Shape::Any))),
+        }
+    } else if schema["type"].as_str() == Some("array") {
+        Shape::Array(Box::new(shape_of(doc, &schema["items"], trail)))
+    } else if parts.is_empty() {
+        Shape::Any
+    } else {
+        Shape::Null
+    };
+    parts
+        .into_iter()
+        .map(|part| shape_of(doc, part, trail))
+        .fold(own, Shape::union)
+}
+
+/// The shape of an object's other keys: `additionalProperties` (absent or `false`: none).
+fn more_of(doc: &Value, schema: &Value, trail: &mut Vec<String>) -> Option<Box<Shape>> {
+    match &schema["additionalProperties"] {
+        Value::Bool(true) => Some(Box::new(Shape::Any)),
+        Value::Mapping(_) => Some(Box::new(shape_of(
+            doc,
+            &schema["additionalProperties"],
+            trail,
+        ))),
         _ => None,
     }
 }

@@ -14,8 +14,10 @@ pub const GET_PROFILE_METHOD: &str = "GET";
 pub const GET_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `getProfile` in Rust (its method and tracing span).
 pub const GET_PROFILE_NAME: &str = "get_profile";
-/// The operation `getProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH, false, None, &[]);
+/// The fields and enum values `getProfile`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const GET_PROFILE_RESPONSE_SHAPE: &str = "{\"props\":{\"data\":{\"props\":{\"access_levels\":{\"items\":{\"props\":{\"access_level_id\":{},\"billing_issue_detected_at\":{},\"cancellation_reason\":{\"enum\":[\"adapty_revoked\",\"billing_error\",\"cancelled_by_developer\",\"new_subscription_replace\",\"price_increase\",\"product_was_not_available\",\"refund\",\"unknown\",\"upgraded\",\"voluntarily_cancelled\"]},\"environment\":{\"enum\":[\"Production\",\"Sandbox\"]},\"expires_at\":{},\"is_in_grace_period\":{},\"offer\":{\"props\":{\"category\":{\"enum\":[\"introductory\",\"offer_code\",\"promotional\",\"win_back\"]},\"id\":{},\"offer_category\":{\"enum\":[\"introductory\",\"offer_code\",\"promotional\",\"win_back\"]},\"offer_id\":{},\"offer_type\":{\"enum\":[\"free_trial\",\"pay_as_you_go\",\"pay_up_front\",\"unknown\"]},\"type\":{\"enum\":[\"free_trial\",\"pay_as_you_go\",\"pay_up_front\",\"unknown\"]}}},\"originally_purchased_at\":{},\"purchased_at\":{},\"renewal_cancelled_at\":{},\"starts_at\":{},\"store\":{},\"store_base_plan_id\":{},\"store_original_transaction_id\":{},\"store_product_id\":{},\"store_transaction_id\":{}}}},\"advertising_id\":{},\"amplitude_device_id\":{},\"amplitude_user_id\":{},\"app_id\":{},\"appmetrica_device_id\":{},\"appmetrica_profile_id\":{},\"appsflyer_id\":{},\"att_status\":{},\"birthday\":{},\"created_at\":{},\"custom_attributes\":{\"items\":{\"props\":{\"key\":{},\"value\":{}}}},\"customer_user_id\":{},\"email\":{},\"facebook_anonymous_id\":{},\"first_name\":{},\"gender\":{\"enum\":[\"f\",\"m\",\"o\"]},\"idfa\":{},\"idfv\":{},\"last_name\":{},\"mixpanel_user_id\":{},\"non_subscriptions\":{\"items\":{\"props\":{\"environment\":{\"enum\":[\"Production\",\"Sandbox\"]},\"is_consumable\":{},\"is_refund\":{},\"purchase_id\":{},\"purchased_at\":{},\"store\":{},\"store_base_plan_id\":{},\"store_original_transaction_id\":{},\"store_product_id\":{},\"store_transaction_id\":{}}}},\"paid_access_levels\":{\"props\":{},\"more\":{}},\"phone_number\":{},\"profile_id\":{},\"segment_hash\":{},\"subscriptions\":{\"items\":{\"props\":{\"billing_issue_detected_at\":{},\"cancellation_reason\":{\"enum\":[\"adapty_revoked\",\"billing_error\",\"cancelled_by_developer\",\"new_subscription_replace\",\"price_increase\",\"product_was_not_available\",\"refund\",\"unknown\",\"upgraded\",\"voluntarily_cancelled\"]},\"environment\":{\"enum\":[\"Production\",\"Sandbox\"]},\"expires_at\":{},\"is_in_grace_period\":{},\"offer\":{\"props\":{\"category\":{\"enum\":[\"introductory\",\"offer_code\",\"promotional\",\"win_back\"]},\"id\":{},\"offer_category\":{\"enum\":[\"introductory\",\"offer_code\",\"promotional\",\"win_back\"]},\"offer_id\":{},\"offer_type\":{\"enum\":[\"free_trial\",\"pay_as_you_go\",\"pay_up_front\",\"unknown\"]},\"type\":{\"enum\":[\"free_trial\",\"pay_as_you_go\",\"pay_up_front\",\"unknown\"]}}},\"originally_purchased_at\":{},\"purchased_at\":{},\"renewal_cancelled_at\":{},\"store\":{},\"store_base_plan_id\":{},\"store_original_transaction_id\":{},\"store_product_id\":{},\"store_transaction_id\":{}}}},\"timestamp\":{},\"total_revenue_usd\":{},\"username\":{}}}}}";
+/// The operation `getProfile`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH, false, None, &[]).with_response_shape(GET_PROFILE_RESPONSE_SHAPE);
 /// The HTTP method of `createProfile`.
 pub const CREATE_PROFILE_METHOD: &str = "POST";
 /// The path of `createProfile`, below the base URL.
@@ -24,15 +26,17 @@ pub const CREATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 pub const CREATE_PROFILE_NAME: &str = "create_profile";
 /// The media type of `createProfile`'s request body.
 pub const CREATE_PROFILE_CONTENT_TYPE: &str = "application/json";
-/// The operation `createProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH, false, Some(CREATE_PROFILE_CONTENT_TYPE), &[]);
+/// The fields and enum values `createProfile`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const CREATE_PROFILE_RESPONSE_SHAPE: &str = GET_PROFILE_RESPONSE_SHAPE;
+/// The operation `createProfile`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH, false, Some(CREATE_PROFILE_CONTENT_TYPE), &[]).with_response_shape(CREATE_PROFILE_RESPONSE_SHAPE);
 /// The HTTP method of `deleteProfile`.
 pub const DELETE_PROFILE_METHOD: &str = "DELETE";
 /// The path of `deleteProfile`, below the base URL.
 pub const DELETE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 /// The name of `deleteProfile` in Rust (its method and tracing span).
 pub const DELETE_PROFILE_NAME: &str = "delete_profile";
-/// The operation `deleteProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+/// The operation `deleteProfile`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
 pub const DELETE_PROFILE: crate::Operation = crate::Operation::new(DELETE_PROFILE_NAME, DELETE_PROFILE_METHOD, DELETE_PROFILE_PATH, false, None, &[]);
 /// The HTTP method of `updateProfile`.
 pub const UPDATE_PROFILE_METHOD: &str = "PATCH";
@@ -42,8 +46,10 @@ pub const UPDATE_PROFILE_PATH: &str = "/api/v1/server-side-api/profiles/";
 pub const UPDATE_PROFILE_NAME: &str = "update_profile";
 /// The media type of `updateProfile`'s request body.
 pub const UPDATE_PROFILE_CONTENT_TYPE: &str = "application/json";
-/// The operation `updateProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH, false, Some(UPDATE_PROFILE_CONTENT_TYPE), &[]);
+/// The fields and enum values `updateProfile`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const UPDATE_PROFILE_RESPONSE_SHAPE: &str = GET_PROFILE_RESPONSE_SHAPE;
+/// The operation `updateProfile`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH, false, Some(UPDATE_PROFILE_CONTENT_TYPE), &[]).with_response_shape(UPDATE_PROFILE_RESPONSE_SHAPE);
 /// Every operation of the spec, in its order.
 pub const OPERATIONS: &[crate::Operation] = &[GET_PROFILE, CREATE_PROFILE, DELETE_PROFILE, UPDATE_PROFILE];
 /// The wire name of the parameter `AdaptyProfileId`.

@@ -16,8 +16,10 @@ pub const GET_PROFILE_PATH: &str = "/api/v2/server-side-api/profile/";
 pub const GET_PROFILE_NAME: &str = "get_profile";
 /// The `error_code`s `getProfile` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GET_PROFILE_ERROR_CODES: &[(u16, &str)] = &[(401, "not_authenticated"), (404, "profile_does_not_exist")];
-/// The operation `getProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH, false, None, GET_PROFILE_ERROR_CODES);
+/// The fields and enum values `getProfile`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const GET_PROFILE_RESPONSE_SHAPE: &str = "{\"props\":{\"data\":{\"props\":{\"access_levels\":{\"items\":{\"props\":{\"access_level_id\":{},\"billing_issue_detected_at\":{},\"cancellation_reason\":{\"enum\":[\"adapty_revoked\",\"billing_error\",\"cancelled_by_developer\",\"new_subscription_replace\",\"price_increase\",\"product_was_not_available\",\"refund\",\"unknown\",\"upgraded\",\"voluntarily_cancelled\"]},\"expires_at\":{},\"is_in_grace_period\":{},\"offer\":{\"props\":{\"category\":{\"enum\":[\"introductory\",\"offer_code\",\"promotional\",\"win_back\"]},\"id\":{},\"offer_category\":{\"enum\":[\"introductory\",\"offer_code\",\"promotional\",\"win_back\"]},\"offer_id\":{},\"offer_type\":{\"enum\":[\"free_trial\",\"pay_as_you_go\",\"pay_up_front\",\"unknown\"]},\"type\":{\"enum\":[\"free_trial\",\"pay_as_you_go\",\"pay_up_front\",\"unknown\"]}}},\"originally_purchased_at\":{},\"purchased_at\":{},\"renewal_cancelled_at\":{},\"starts_at\":{},\"store\":{},\"store_base_plan_id\":{},\"store_original_transaction_id\":{},\"store_product_id\":{},\"store_transaction_id\":{}}}},\"app_id\":{},\"custom_attributes\":{\"items\":{\"props\":{\"key\":{},\"value\":{}}}},\"customer_user_id\":{},\"non_subscriptions\":{\"items\":{\"props\":{\"environment\":{\"enum\":[\"Production\",\"Sandbox\"]},\"is_consumable\":{},\"is_refund\":{},\"purchase_id\":{},\"purchased_at\":{},\"store\":{},\"store_base_plan_id\":{},\"store_original_transaction_id\":{},\"store_product_id\":{},\"store_transaction_id\":{}}}},\"profile_id\":{},\"segment_hash\":{},\"subscriptions\":{\"items\":{\"props\":{\"billing_issue_detected_at\":{},\"cancellation_reason\":{\"enum\":[\"adapty_revoked\",\"billing_error\",\"cancelled_by_developer\",\"new_subscription_replace\",\"price_increase\",\"product_was_not_available\",\"refund\",\"unknown\",\"upgraded\",\"voluntarily_cancelled\"]},\"environment\":{\"enum\":[\"Production\",\"Sandbox\"]},\"expires_at\":{},\"is_in_grace_period\":{},\"offer\":{\"props\":{\"category\":{\"enum\":[\"introductory\",\"offer_code\",\"promotional\",\"win_back\"]},\"id\":{},\"offer_category\":{\"enum\":[\"introductory\",\"offer_code\",\"promotional\",\"win_back\"]},\"offer_id\":{},\"offer_type\":{\"enum\":[\"free_trial\",\"pay_as_you_go\",\"pay_up_front\",\"unknown\"]},\"type\":{\"enum\":[\"free_trial\",\"pay_as_you_go\",\"pay_up_front\",\"unknown\"]}}},\"originally_purchased_at\":{},\"purchased_at\":{},\"renewal_cancelled_at\":{},\"store\":{},\"store_base_plan_id\":{},\"store_original_transaction_id\":{},\"store_product_id\":{},\"store_transaction_id\":{}}}},\"timestamp\":{},\"total_revenue_usd\":{}}}}}";
+/// The operation `getProfile`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const GET_PROFILE: crate::Operation = crate::Operation::new(GET_PROFILE_NAME, GET_PROFILE_METHOD, GET_PROFILE_PATH, false, None, GET_PROFILE_ERROR_CODES).with_response_shape(GET_PROFILE_RESPONSE_SHAPE);
 /// The HTTP method of `createProfile`.
 pub const CREATE_PROFILE_METHOD: &str = "POST";
 /// The path of `createProfile`, below the base URL.
@@ -28,8 +30,10 @@ pub const CREATE_PROFILE_NAME: &str = "create_profile";
 pub const CREATE_PROFILE_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `createProfile` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const CREATE_PROFILE_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "validation_error"), (401, "not_authenticated"), (404, "profile_does_not_exist")];
-/// The operation `createProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH, false, Some(CREATE_PROFILE_CONTENT_TYPE), CREATE_PROFILE_ERROR_CODES);
+/// The fields and enum values `createProfile`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const CREATE_PROFILE_RESPONSE_SHAPE: &str = GET_PROFILE_RESPONSE_SHAPE;
+/// The operation `createProfile`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const CREATE_PROFILE: crate::Operation = crate::Operation::new(CREATE_PROFILE_NAME, CREATE_PROFILE_METHOD, CREATE_PROFILE_PATH, false, Some(CREATE_PROFILE_CONTENT_TYPE), CREATE_PROFILE_ERROR_CODES).with_response_shape(CREATE_PROFILE_RESPONSE_SHAPE);
 /// The HTTP method of `deleteProfile`.
 pub const DELETE_PROFILE_METHOD: &str = "DELETE";
 /// The path of `deleteProfile`, below the base URL.
@@ -38,7 +42,7 @@ pub const DELETE_PROFILE_PATH: &str = "/api/v2/server-side-api/profile/";
 pub const DELETE_PROFILE_NAME: &str = "delete_profile";
 /// The `error_code`s `deleteProfile` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const DELETE_PROFILE_ERROR_CODES: &[(u16, &str)] = &[(401, "not_authenticated"), (404, "profile_does_not_exist")];
-/// The operation `deleteProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+/// The operation `deleteProfile`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
 pub const DELETE_PROFILE: crate::Operation = crate::Operation::new(DELETE_PROFILE_NAME, DELETE_PROFILE_METHOD, DELETE_PROFILE_PATH, false, None, DELETE_PROFILE_ERROR_CODES);
 /// The HTTP method of `updateProfile`.
 pub const UPDATE_PROFILE_METHOD: &str = "PATCH";
@@ -50,8 +54,10 @@ pub const UPDATE_PROFILE_NAME: &str = "update_profile";
 pub const UPDATE_PROFILE_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `updateProfile` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const UPDATE_PROFILE_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "validation_error"), (401, "not_authenticated"), (404, "profile_does_not_exist")];
-/// The operation `updateProfile`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH, false, Some(UPDATE_PROFILE_CONTENT_TYPE), UPDATE_PROFILE_ERROR_CODES);
+/// The fields and enum values `updateProfile`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const UPDATE_PROFILE_RESPONSE_SHAPE: &str = GET_PROFILE_RESPONSE_SHAPE;
+/// The operation `updateProfile`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const UPDATE_PROFILE: crate::Operation = crate::Operation::new(UPDATE_PROFILE_NAME, UPDATE_PROFILE_METHOD, UPDATE_PROFILE_PATH, false, Some(UPDATE_PROFILE_CONTENT_TYPE), UPDATE_PROFILE_ERROR_CODES).with_response_shape(UPDATE_PROFILE_RESPONSE_SHAPE);
 /// The HTTP method of `setTransaction`.
 pub const SET_TRANSACTION_METHOD: &str = "POST";
 /// The path of `setTransaction`, below the base URL.
@@ -62,8 +68,10 @@ pub const SET_TRANSACTION_NAME: &str = "set_transaction";
 pub const SET_TRANSACTION_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `setTransaction` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const SET_TRANSACTION_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "profile_does_not_exist"), (400, "validation_error"), (401, "not_authenticated"), (401, "unauthorized"), (404, "profile_does_not_exist")];
-/// The operation `setTransaction`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const SET_TRANSACTION: crate::Operation = crate::Operation::new(SET_TRANSACTION_NAME, SET_TRANSACTION_METHOD, SET_TRANSACTION_PATH, false, Some(SET_TRANSACTION_CONTENT_TYPE), SET_TRANSACTION_ERROR_CODES);
+/// The fields and enum values `setTransaction`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const SET_TRANSACTION_RESPONSE_SHAPE: &str = GET_PROFILE_RESPONSE_SHAPE;
+/// The operation `setTransaction`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const SET_TRANSACTION: crate::Operation = crate::Operation::new(SET_TRANSACTION_NAME, SET_TRANSACTION_METHOD, SET_TRANSACTION_PATH, false, Some(SET_TRANSACTION_CONTENT_TYPE), SET_TRANSACTION_ERROR_CODES).with_response_shape(SET_TRANSACTION_RESPONSE_SHAPE);
 /// The HTTP method of `grantAccessLevel`.
 pub const GRANT_ACCESS_LEVEL_METHOD: &str = "POST";
 /// The path of `grantAccessLevel`, below the base URL.
@@ -74,8 +82,10 @@ pub const GRANT_ACCESS_LEVEL_NAME: &str = "grant_access_level";
 pub const GRANT_ACCESS_LEVEL_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `grantAccessLevel` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GRANT_ACCESS_LEVEL_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "profile_does_not_exist"), (400, "validation_error"), (401, "not_authenticated"), (401, "unauthorized"), (404, "profile_does_not_exist")];
-/// The operation `grantAccessLevel`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const GRANT_ACCESS_LEVEL: crate::Operation = crate::Operation::new(GRANT_ACCESS_LEVEL_NAME, GRANT_ACCESS_LEVEL_METHOD, GRANT_ACCESS_LEVEL_PATH, false, Some(GRANT_ACCESS_LEVEL_CONTENT_TYPE), GRANT_ACCESS_LEVEL_ERROR_CODES);
+/// The fields and enum values `grantAccessLevel`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const GRANT_ACCESS_LEVEL_RESPONSE_SHAPE: &str = GET_PROFILE_RESPONSE_SHAPE;
+/// The operation `grantAccessLevel`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const GRANT_ACCESS_LEVEL: crate::Operation = crate::Operation::new(GRANT_ACCESS_LEVEL_NAME, GRANT_ACCESS_LEVEL_METHOD, GRANT_ACCESS_LEVEL_PATH, false, Some(GRANT_ACCESS_LEVEL_CONTENT_TYPE), GRANT_ACCESS_LEVEL_ERROR_CODES).with_response_shape(GRANT_ACCESS_LEVEL_RESPONSE_SHAPE);
 /// The HTTP method of `revokeAccessLevel`.
 pub const REVOKE_ACCESS_LEVEL_METHOD: &str = "POST";
 /// The path of `revokeAccessLevel`, below the base URL.
@@ -86,8 +96,10 @@ pub const REVOKE_ACCESS_LEVEL_NAME: &str = "revoke_access_level";
 pub const REVOKE_ACCESS_LEVEL_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `revokeAccessLevel` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const REVOKE_ACCESS_LEVEL_ERROR_CODES: &[(u16, &str)] = &[(400, "datetime"), (400, "enum"), (400, "parse_error"), (400, "profile_does_not_exist"), (400, "validation_error"), (401, "not_authenticated"), (401, "unauthorized"), (404, "profile_does_not_exist")];
-/// The operation `revokeAccessLevel`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const REVOKE_ACCESS_LEVEL: crate::Operation = crate::Operation::new(REVOKE_ACCESS_LEVEL_NAME, REVOKE_ACCESS_LEVEL_METHOD, REVOKE_ACCESS_LEVEL_PATH, false, Some(REVOKE_ACCESS_LEVEL_CONTENT_TYPE), REVOKE_ACCESS_LEVEL_ERROR_CODES);
+/// The fields and enum values `revokeAccessLevel`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const REVOKE_ACCESS_LEVEL_RESPONSE_SHAPE: &str = GET_PROFILE_RESPONSE_SHAPE;
+/// The operation `revokeAccessLevel`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const REVOKE_ACCESS_LEVEL: crate::Operation = crate::Operation::new(REVOKE_ACCESS_LEVEL_NAME, REVOKE_ACCESS_LEVEL_METHOD, REVOKE_ACCESS_LEVEL_PATH, false, Some(REVOKE_ACCESS_LEVEL_CONTENT_TYPE), REVOKE_ACCESS_LEVEL_ERROR_CODES).with_response_shape(REVOKE_ACCESS_LEVEL_RESPONSE_SHAPE);
 /// The HTTP method of `getRefundSaverSettings`.
 pub const GET_REFUND_SAVER_SETTINGS_METHOD: &str = "GET";
 /// The path of `getRefundSaverSettings`, below the base URL.
@@ -96,8 +108,10 @@ pub const GET_REFUND_SAVER_SETTINGS_PATH: &str = "/api/v2/server-side-api/purcha
 pub const GET_REFUND_SAVER_SETTINGS_NAME: &str = "get_refund_saver_settings";
 /// The `error_code`s `getRefundSaverSettings` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GET_REFUND_SAVER_SETTINGS_ERROR_CODES: &[(u16, &str)] = &[(400, "profile_does_not_exist"), (401, "unauthorized")];
-/// The operation `getRefundSaverSettings`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const GET_REFUND_SAVER_SETTINGS: crate::Operation = crate::Operation::new(GET_REFUND_SAVER_SETTINGS_NAME, GET_REFUND_SAVER_SETTINGS_METHOD, GET_REFUND_SAVER_SETTINGS_PATH, false, None, GET_REFUND_SAVER_SETTINGS_ERROR_CODES);
+/// The fields and enum values `getRefundSaverSettings`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const GET_REFUND_SAVER_SETTINGS_RESPONSE_SHAPE: &str = "{\"props\":{\"profile_id\":{},\"settings\":{\"props\":{\"consent\":{},\"custom_preference\":{\"enum\":[\"decline\",\"grant\",\"no_preference\"]}}}}}";
+/// The operation `getRefundSaverSettings`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const GET_REFUND_SAVER_SETTINGS: crate::Operation = crate::Operation::new(GET_REFUND_SAVER_SETTINGS_NAME, GET_REFUND_SAVER_SETTINGS_METHOD, GET_REFUND_SAVER_SETTINGS_PATH, false, None, GET_REFUND_SAVER_SETTINGS_ERROR_CODES).with_response_shape(GET_REFUND_SAVER_SETTINGS_RESPONSE_SHAPE);
 /// The HTTP method of `setRefundSaverSettings`.
 pub const SET_REFUND_SAVER_SETTINGS_METHOD: &str = "POST";
 /// The path of `setRefundSaverSettings`, below the base URL.
@@ -108,8 +122,10 @@ pub const SET_REFUND_SAVER_SETTINGS_NAME: &str = "set_refund_saver_settings";
 pub const SET_REFUND_SAVER_SETTINGS_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `setRefundSaverSettings` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const SET_REFUND_SAVER_SETTINGS_ERROR_CODES: &[(u16, &str)] = &[(400, "parse_error"), (400, "profile_does_not_exist"), (400, "validation_error"), (401, "unauthorized")];
-/// The operation `setRefundSaverSettings`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const SET_REFUND_SAVER_SETTINGS: crate::Operation = crate::Operation::new(SET_REFUND_SAVER_SETTINGS_NAME, SET_REFUND_SAVER_SETTINGS_METHOD, SET_REFUND_SAVER_SETTINGS_PATH, true, Some(SET_REFUND_SAVER_SETTINGS_CONTENT_TYPE), SET_REFUND_SAVER_SETTINGS_ERROR_CODES);
+/// The fields and enum values `setRefundSaverSettings`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const SET_REFUND_SAVER_SETTINGS_RESPONSE_SHAPE: &str = GET_REFUND_SAVER_SETTINGS_RESPONSE_SHAPE;
+/// The operation `setRefundSaverSettings`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const SET_REFUND_SAVER_SETTINGS: crate::Operation = crate::Operation::new(SET_REFUND_SAVER_SETTINGS_NAME, SET_REFUND_SAVER_SETTINGS_METHOD, SET_REFUND_SAVER_SETTINGS_PATH, true, Some(SET_REFUND_SAVER_SETTINGS_CONTENT_TYPE), SET_REFUND_SAVER_SETTINGS_ERROR_CODES).with_response_shape(SET_REFUND_SAVER_SETTINGS_RESPONSE_SHAPE);
 /// The HTTP method of `validateStripePurchase`.
 pub const VALIDATE_STRIPE_PURCHASE_METHOD: &str = "POST";
 /// The path of `validateStripePurchase`, below the base URL.
@@ -120,8 +136,10 @@ pub const VALIDATE_STRIPE_PURCHASE_NAME: &str = "validate_stripe_purchase";
 pub const VALIDATE_STRIPE_PURCHASE_CONTENT_TYPE: &str = "application/vnd.api+json";
 /// The `error_code`s `validateStripePurchase` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const VALIDATE_STRIPE_PURCHASE_ERROR_CODES: &[(u16, &str)] = &[(401, "not_authenticated"), (401, "unauthorized")];
-/// The operation `validateStripePurchase`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const VALIDATE_STRIPE_PURCHASE: crate::Operation = crate::Operation::new(VALIDATE_STRIPE_PURCHASE_NAME, VALIDATE_STRIPE_PURCHASE_METHOD, VALIDATE_STRIPE_PURCHASE_PATH, false, Some(VALIDATE_STRIPE_PURCHASE_CONTENT_TYPE), VALIDATE_STRIPE_PURCHASE_ERROR_CODES);
+/// The fields and enum values `validateStripePurchase`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const VALIDATE_STRIPE_PURCHASE_RESPONSE_SHAPE: &str = "{\"props\":{\"data\":{\"props\":{},\"more\":{}}}}";
+/// The operation `validateStripePurchase`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const VALIDATE_STRIPE_PURCHASE: crate::Operation = crate::Operation::new(VALIDATE_STRIPE_PURCHASE_NAME, VALIDATE_STRIPE_PURCHASE_METHOD, VALIDATE_STRIPE_PURCHASE_PATH, false, Some(VALIDATE_STRIPE_PURCHASE_CONTENT_TYPE), VALIDATE_STRIPE_PURCHASE_ERROR_CODES).with_response_shape(VALIDATE_STRIPE_PURCHASE_RESPONSE_SHAPE);
 /// The HTTP method of `validatePaddlePurchase`.
 pub const VALIDATE_PADDLE_PURCHASE_METHOD: &str = "POST";
 /// The path of `validatePaddlePurchase`, below the base URL.
@@ -132,8 +150,10 @@ pub const VALIDATE_PADDLE_PURCHASE_NAME: &str = "validate_paddle_purchase";
 pub const VALIDATE_PADDLE_PURCHASE_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `validatePaddlePurchase` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const VALIDATE_PADDLE_PURCHASE_ERROR_CODES: &[(u16, &str)] = &[(400, "invalid_paddle_credentials_or_purchase_not_found"), (400, "no_products_found"), (400, "paddle_api_key_not_found"), (401, "unauthorized")];
-/// The operation `validatePaddlePurchase`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const VALIDATE_PADDLE_PURCHASE: crate::Operation = crate::Operation::new(VALIDATE_PADDLE_PURCHASE_NAME, VALIDATE_PADDLE_PURCHASE_METHOD, VALIDATE_PADDLE_PURCHASE_PATH, false, Some(VALIDATE_PADDLE_PURCHASE_CONTENT_TYPE), VALIDATE_PADDLE_PURCHASE_ERROR_CODES);
+/// The fields and enum values `validatePaddlePurchase`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const VALIDATE_PADDLE_PURCHASE_RESPONSE_SHAPE: &str = GET_PROFILE_RESPONSE_SHAPE;
+/// The operation `validatePaddlePurchase`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const VALIDATE_PADDLE_PURCHASE: crate::Operation = crate::Operation::new(VALIDATE_PADDLE_PURCHASE_NAME, VALIDATE_PADDLE_PURCHASE_METHOD, VALIDATE_PADDLE_PURCHASE_PATH, false, Some(VALIDATE_PADDLE_PURCHASE_CONTENT_TYPE), VALIDATE_PADDLE_PURCHASE_ERROR_CODES).with_response_shape(VALIDATE_PADDLE_PURCHASE_RESPONSE_SHAPE);
 /// The HTTP method of `getIntegrationIdentifiers`.
 pub const GET_INTEGRATION_IDENTIFIERS_METHOD: &str = "GET";
 /// The path of `getIntegrationIdentifiers`, below the base URL.
@@ -142,8 +162,10 @@ pub const GET_INTEGRATION_IDENTIFIERS_PATH: &str = "/api/v2/server-side-api/inte
 pub const GET_INTEGRATION_IDENTIFIERS_NAME: &str = "get_integration_identifiers";
 /// The `error_code`s `getIntegrationIdentifiers` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GET_INTEGRATION_IDENTIFIERS_ERROR_CODES: &[(u16, &str)] = &[(401, "unauthorized"), (404, "profile_not_found")];
-/// The operation `getIntegrationIdentifiers`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const GET_INTEGRATION_IDENTIFIERS: crate::Operation = crate::Operation::new(GET_INTEGRATION_IDENTIFIERS_NAME, GET_INTEGRATION_IDENTIFIERS_METHOD, GET_INTEGRATION_IDENTIFIERS_PATH, false, None, GET_INTEGRATION_IDENTIFIERS_ERROR_CODES);
+/// The fields and enum values `getIntegrationIdentifiers`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const GET_INTEGRATION_IDENTIFIERS_RESPONSE_SHAPE: &str = "{\"props\":{\"adjust_device_id\":{},\"airbridge_device_id\":{},\"amplitude_device_id\":{},\"amplitude_user_id\":{},\"appmetrica_device_id\":{},\"appmetrica_profile_id\":{},\"appsflyer_id\":{},\"branch_id\":{},\"facebook_anonymous_id\":{},\"firebase_app_instance_id\":{},\"mixpanel_user_id\":{},\"one_signal_player_id\":{},\"one_signal_subscription_id\":{},\"posthog_distinct_user_id\":{},\"pushwoosh_hwid\":{},\"tenjin_analytics_installation_id\":{}}}";
+/// The operation `getIntegrationIdentifiers`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const GET_INTEGRATION_IDENTIFIERS: crate::Operation = crate::Operation::new(GET_INTEGRATION_IDENTIFIERS_NAME, GET_INTEGRATION_IDENTIFIERS_METHOD, GET_INTEGRATION_IDENTIFIERS_PATH, false, None, GET_INTEGRATION_IDENTIFIERS_ERROR_CODES).with_response_shape(GET_INTEGRATION_IDENTIFIERS_RESPONSE_SHAPE);
 /// The HTTP method of `setIntegrationIdentifiers`.
 pub const SET_INTEGRATION_IDENTIFIERS_METHOD: &str = "POST";
 /// The path of `setIntegrationIdentifiers`, below the base URL.
@@ -154,7 +176,7 @@ pub const SET_INTEGRATION_IDENTIFIERS_NAME: &str = "set_integration_identifiers"
 pub const SET_INTEGRATION_IDENTIFIERS_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `setIntegrationIdentifiers` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const SET_INTEGRATION_IDENTIFIERS_ERROR_CODES: &[(u16, &str)] = &[(400, "parse_error"), (400, "validation_error"), (401, "unauthorized"), (404, "profile_not_found")];
-/// The operation `setIntegrationIdentifiers`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
+/// The operation `setIntegrationIdentifiers`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
 pub const SET_INTEGRATION_IDENTIFIERS: crate::Operation = crate::Operation::new(SET_INTEGRATION_IDENTIFIERS_NAME, SET_INTEGRATION_IDENTIFIERS_METHOD, SET_INTEGRATION_IDENTIFIERS_PATH, true, Some(SET_INTEGRATION_IDENTIFIERS_CONTENT_TYPE), SET_INTEGRATION_IDENTIFIERS_ERROR_CODES);
 /// The HTTP method of `listPaywalls`.
 pub const LIST_PAYWALLS_METHOD: &str = "GET";
@@ -164,8 +186,10 @@ pub const LIST_PAYWALLS_PATH: &str = "/api/v2/server-side-api/paywalls/";
 pub const LIST_PAYWALLS_NAME: &str = "list_paywalls";
 /// The `error_code`s `listPaywalls` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const LIST_PAYWALLS_ERROR_CODES: &[(u16, &str)] = &[(400, "validation_error"), (401, "unauthorized")];
-/// The operation `listPaywalls`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const LIST_PAYWALLS: crate::Operation = crate::Operation::new(LIST_PAYWALLS_NAME, LIST_PAYWALLS_METHOD, LIST_PAYWALLS_PATH, false, None, LIST_PAYWALLS_ERROR_CODES);
+/// The fields and enum values `listPaywalls`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const LIST_PAYWALLS_RESPONSE_SHAPE: &str = "{\"props\":{\"data\":{\"items\":{\"props\":{\"created_at\":{},\"is_deleted\":{},\"paywall_id\":{},\"products\":{\"items\":{\"props\":{\"offer\":{\"props\":{\"product_offer_id\":{},\"title\":{}}},\"product_id\":{},\"product_set\":{\"enum\":[\"annual\",\"consumable\",\"lifetime\",\"monthly\",\"nonsubscriptions\",\"semiannual\",\"trimonthly\",\"two_months\",\"uncategorised\",\"weekly\"]},\"title\":{}}}},\"state\":{\"enum\":[\"archived\",\"draft\",\"inactive\",\"live\"]},\"title\":{},\"updated_at\":{},\"use_paywall_builder\":{},\"use_paywall_builder_legacy\":{},\"web_purchase_url\":{}}}},\"meta\":{\"props\":{\"pagination\":{\"props\":{\"count\":{},\"page\":{},\"pages\":{}}}}}}}";
+/// The operation `listPaywalls`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const LIST_PAYWALLS: crate::Operation = crate::Operation::new(LIST_PAYWALLS_NAME, LIST_PAYWALLS_METHOD, LIST_PAYWALLS_PATH, false, None, LIST_PAYWALLS_ERROR_CODES).with_response_shape(LIST_PAYWALLS_RESPONSE_SHAPE);
 /// The HTTP method of `getPaywall`.
 pub const GET_PAYWALL_METHOD: &str = "GET";
 /// The path of `getPaywall`, below the base URL.
@@ -174,8 +198,10 @@ pub const GET_PAYWALL_PATH: &str = "/api/v2/server-side-api/paywalls/{paywall_id
 pub const GET_PAYWALL_NAME: &str = "get_paywall";
 /// The `error_code`s `getPaywall` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const GET_PAYWALL_ERROR_CODES: &[(u16, &str)] = &[(401, "unauthorized"), (404, "paywall_does_not_exist")];
-/// The operation `getPaywall`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const GET_PAYWALL: crate::Operation = crate::Operation::new(GET_PAYWALL_NAME, GET_PAYWALL_METHOD, GET_PAYWALL_PATH, false, None, GET_PAYWALL_ERROR_CODES);
+/// The fields and enum values `getPaywall`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const GET_PAYWALL_RESPONSE_SHAPE: &str = "{\"props\":{\"created_at\":{},\"is_deleted\":{},\"main_screenshot\":{\"props\":{\"image_id\":{},\"url\":{}}},\"paywall_id\":{},\"products\":{\"items\":{\"props\":{\"offer\":{\"props\":{\"product_offer_id\":{},\"title\":{}}},\"product_id\":{},\"product_set\":{\"enum\":[\"annual\",\"consumable\",\"lifetime\",\"monthly\",\"nonsubscriptions\",\"semiannual\",\"trimonthly\",\"two_months\",\"uncategorised\",\"weekly\"]},\"title\":{}}}},\"remote_configs\":{\"items\":{\"props\":{\"data\":{},\"locale\":{}}}},\"state\":{\"enum\":[\"archived\",\"draft\",\"inactive\",\"live\"]},\"title\":{},\"updated_at\":{},\"use_paywall_builder\":{},\"use_paywall_builder_legacy\":{},\"web_purchase_url\":{}}}";
+/// The operation `getPaywall`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const GET_PAYWALL: crate::Operation = crate::Operation::new(GET_PAYWALL_NAME, GET_PAYWALL_METHOD, GET_PAYWALL_PATH, false, None, GET_PAYWALL_ERROR_CODES).with_response_shape(GET_PAYWALL_RESPONSE_SHAPE);
 /// The HTTP method of `updatePaywall`.
 pub const UPDATE_PAYWALL_METHOD: &str = "PUT";
 /// The path of `updatePaywall`, below the base URL.
@@ -186,8 +212,10 @@ pub const UPDATE_PAYWALL_NAME: &str = "update_paywall";
 pub const UPDATE_PAYWALL_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `updatePaywall` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const UPDATE_PAYWALL_ERROR_CODES: &[(u16, &str)] = &[(400, "parse_error"), (400, "validation_error"), (401, "unauthorized"), (404, "paywall_does_not_exist")];
-/// The operation `updatePaywall`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const UPDATE_PAYWALL: crate::Operation = crate::Operation::new(UPDATE_PAYWALL_NAME, UPDATE_PAYWALL_METHOD, UPDATE_PAYWALL_PATH, false, Some(UPDATE_PAYWALL_CONTENT_TYPE), UPDATE_PAYWALL_ERROR_CODES);
+/// The fields and enum values `updatePaywall`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const UPDATE_PAYWALL_RESPONSE_SHAPE: &str = GET_PAYWALL_RESPONSE_SHAPE;
+/// The operation `updatePaywall`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const UPDATE_PAYWALL: crate::Operation = crate::Operation::new(UPDATE_PAYWALL_NAME, UPDATE_PAYWALL_METHOD, UPDATE_PAYWALL_PATH, false, Some(UPDATE_PAYWALL_CONTENT_TYPE), UPDATE_PAYWALL_ERROR_CODES).with_response_shape(UPDATE_PAYWALL_RESPONSE_SHAPE);
 /// The HTTP method of `listVirtualCurrencyTransactions`.
 pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_METHOD: &str = "GET";
 /// The path of `listVirtualCurrencyTransactions`, below the base URL.
@@ -196,8 +224,10 @@ pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_PATH: &str = "/api/v2/server-side-a
 pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_NAME: &str = "list_virtual_currency_transactions";
 /// The `error_code`s `listVirtualCurrencyTransactions` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_ERROR_CODES: &[(u16, &str)] = &[(400, "invalid_cursor"), (400, "validation_error"), (401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (429, "rate_limited")];
-/// The operation `listVirtualCurrencyTransactions`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS: crate::Operation = crate::Operation::new(LIST_VIRTUAL_CURRENCY_TRANSACTIONS_NAME, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_METHOD, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_PATH, false, None, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_ERROR_CODES);
+/// The fields and enum values `listVirtualCurrencyTransactions`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS_RESPONSE_SHAPE: &str = "{\"props\":{\"data\":{\"items\":{\"props\":{\"created_at\":{},\"items\":{\"items\":{\"props\":{\"amount\":{},\"balance_after\":{},\"currency_code\":{}}}},\"metadata\":{\"props\":{},\"more\":{}},\"transaction_id\":{},\"transaction_type\":{\"enum\":[\"api_transaction\",\"dashboard_transaction\",\"expiry\",\"refund\",\"store_purchase\",\"subscription_renewal\",\"trial_start\"]}}}},\"pagination\":{\"props\":{\"next_cursor\":{}}}}}";
+/// The operation `listVirtualCurrencyTransactions`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const LIST_VIRTUAL_CURRENCY_TRANSACTIONS: crate::Operation = crate::Operation::new(LIST_VIRTUAL_CURRENCY_TRANSACTIONS_NAME, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_METHOD, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_PATH, false, None, LIST_VIRTUAL_CURRENCY_TRANSACTIONS_ERROR_CODES).with_response_shape(LIST_VIRTUAL_CURRENCY_TRANSACTIONS_RESPONSE_SHAPE);
 /// The HTTP method of `createVirtualCurrencyTransaction`.
 pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_METHOD: &str = "POST";
 /// The path of `createVirtualCurrencyTransaction`, below the base URL.
@@ -208,8 +238,10 @@ pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_NAME: &str = "create_virtual_curre
 pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_CONTENT_TYPE: &str = "application/json";
 /// The `error_code`s `createVirtualCurrencyTransaction` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_ERROR_CODES: &[(u16, &str)] = &[(400, "amount_zero"), (400, "balance_overflow"), (400, "duplicate_currency"), (400, "empty_items"), (400, "idempotency_key_invalid"), (400, "insufficient_balance"), (400, "parse_error"), (400, "unknown_currency"), (401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (409, "duplicate_source_transaction"), (409, "idempotency_in_flight"), (422, "validation_error"), (429, "rate_limited")];
-/// The operation `createVirtualCurrencyTransaction`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION: crate::Operation = crate::Operation::new(CREATE_VIRTUAL_CURRENCY_TRANSACTION_NAME, CREATE_VIRTUAL_CURRENCY_TRANSACTION_METHOD, CREATE_VIRTUAL_CURRENCY_TRANSACTION_PATH, false, Some(CREATE_VIRTUAL_CURRENCY_TRANSACTION_CONTENT_TYPE), CREATE_VIRTUAL_CURRENCY_TRANSACTION_ERROR_CODES);
+/// The fields and enum values `createVirtualCurrencyTransaction`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION_RESPONSE_SHAPE: &str = "{\"props\":{\"balances\":{\"items\":{\"props\":{\"available\":{},\"balance\":{},\"code\":{},\"held\":{},\"name\":{}}}},\"transaction_id\":{}}}";
+/// The operation `createVirtualCurrencyTransaction`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const CREATE_VIRTUAL_CURRENCY_TRANSACTION: crate::Operation = crate::Operation::new(CREATE_VIRTUAL_CURRENCY_TRANSACTION_NAME, CREATE_VIRTUAL_CURRENCY_TRANSACTION_METHOD, CREATE_VIRTUAL_CURRENCY_TRANSACTION_PATH, false, Some(CREATE_VIRTUAL_CURRENCY_TRANSACTION_CONTENT_TYPE), CREATE_VIRTUAL_CURRENCY_TRANSACTION_ERROR_CODES).with_response_shape(CREATE_VIRTUAL_CURRENCY_TRANSACTION_RESPONSE_SHAPE);
 /// The HTTP method of `listVirtualCurrencyBalances`.
 pub const LIST_VIRTUAL_CURRENCY_BALANCES_METHOD: &str = "GET";
 /// The path of `listVirtualCurrencyBalances`, below the base URL.
@@ -218,8 +250,10 @@ pub const LIST_VIRTUAL_CURRENCY_BALANCES_PATH: &str = "/api/v2/server-side-api/v
 pub const LIST_VIRTUAL_CURRENCY_BALANCES_NAME: &str = "list_virtual_currency_balances";
 /// The `error_code`s `listVirtualCurrencyBalances` documents, with their HTTP status (its responses' `x-error-codes`).
 pub const LIST_VIRTUAL_CURRENCY_BALANCES_ERROR_CODES: &[(u16, &str)] = &[(401, "not_authenticated"), (401, "unauthorized"), (403, "feature_not_enabled"), (404, "profile_does_not_exist"), (429, "rate_limited")];
-/// The operation `listVirtualCurrencyBalances`: its name, method, path, `x-idempotent` mark, request media type and documented error codes.
-pub const LIST_VIRTUAL_CURRENCY_BALANCES: crate::Operation = crate::Operation::new(LIST_VIRTUAL_CURRENCY_BALANCES_NAME, LIST_VIRTUAL_CURRENCY_BALANCES_METHOD, LIST_VIRTUAL_CURRENCY_BALANCES_PATH, false, None, LIST_VIRTUAL_CURRENCY_BALANCES_ERROR_CODES);
+/// The fields and enum values `listVirtualCurrencyBalances`'s success body may hold (JSON: `props`, `more` for other keys, `items`, `enum`; `{}` holds anything), for noticing what the spec does not describe.
+pub const LIST_VIRTUAL_CURRENCY_BALANCES_RESPONSE_SHAPE: &str = "{\"props\":{\"data\":{\"items\":{\"props\":{\"available\":{},\"balance\":{},\"code\":{},\"held\":{},\"name\":{}}}},\"response_created_at\":{}}}";
+/// The operation `listVirtualCurrencyBalances`: its name, method, path, `x-idempotent` mark, request media type, documented error codes and response shape.
+pub const LIST_VIRTUAL_CURRENCY_BALANCES: crate::Operation = crate::Operation::new(LIST_VIRTUAL_CURRENCY_BALANCES_NAME, LIST_VIRTUAL_CURRENCY_BALANCES_METHOD, LIST_VIRTUAL_CURRENCY_BALANCES_PATH, false, None, LIST_VIRTUAL_CURRENCY_BALANCES_ERROR_CODES).with_response_shape(LIST_VIRTUAL_CURRENCY_BALANCES_RESPONSE_SHAPE);
 /// Every operation of the spec, in its order.
 pub const OPERATIONS: &[crate::Operation] = &[GET_PROFILE, CREATE_PROFILE, DELETE_PROFILE, UPDATE_PROFILE, SET_TRANSACTION, GRANT_ACCESS_LEVEL, REVOKE_ACCESS_LEVEL, GET_REFUND_SAVER_SETTINGS, SET_REFUND_SAVER_SETTINGS, VALIDATE_STRIPE_PURCHASE, VALIDATE_PADDLE_PURCHASE, GET_INTEGRATION_IDENTIFIERS, SET_INTEGRATION_IDENTIFIERS, LIST_PAYWALLS, GET_PAYWALL, UPDATE_PAYWALL, LIST_VIRTUAL_CURRENCY_TRANSACTIONS, CREATE_VIRTUAL_CURRENCY_TRANSACTION, LIST_VIRTUAL_CURRENCY_BALANCES];
 /// The wire name of the parameter `AdaptyProfileId`.
