@@ -295,25 +295,35 @@ impl<C> ClientBuilder<C> {
 /// Validates a base URL and returns it without a trailing slash (paths start with `/`).
 fn check_base_url(raw: &str) -> Result<String, Error> {
     let invalid = |reason: String| Error::invalid_input("base_url", reason);
-    let url = Url::parse(raw).map_err(|e| invalid(format!("{raw:?} is not a URL: {e}")))?;
+    // The text is not echoed when it does not parse: it may hold credentials.
+    let url = Url::parse(raw).map_err(|e| invalid(format!("not a URL: {e}")))?;
+    // Messages show the URL without its user name and password.
+    let shown = {
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        shown.to_string()
+    };
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(invalid(format!(
-                "{raw:?} uses plain http, which would send the API key unencrypted; \
+                "{shown:?} uses plain http, which would send the API key unencrypted; \
                  use https (plain http is allowed only for loopback hosts)"
             )));
         }
-        other => return Err(invalid(format!("{raw:?} has scheme {other:?}; use https"))),
+        other => return Err(invalid(format!("{shown:?} has scheme {other:?}; use https"))),
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(format!(
-            "{raw:?} must not have a query or fragment"
+            "{shown:?} must not have a query or fragment"
         )));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(format!("{raw:?} must not carry credentials")));
+        return Err(invalid(format!(
+            "{shown:?} must not carry credentials (a user name or password)"
+        )));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -330,6 +340,22 @@ fn is_loopback(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refused base URL's message never shows the password (or user name) it carried.
+    #[test]
+    fn refused_urls_do_not_echo_credentials() {
+        for raw in [
+            "https://admin:hunter2-secret@api.example.com",
+            "http://admin:hunter2-secret@api.example.com",
+            "ftp://admin:hunter2-secret@api.example.com",
+            "https://admin:hunter2-secret@api.example.com/?q=1",
+            "https://admin:hunter2-secret@api.example.com:99999",
+        ] {
+            let error = check_base_url(raw).expect_err(raw).to_string();
+            assert!(!error.contains("hunter2"), "{error}");
+            assert!(!error.contains("admin"), "{error}");
+        }
+    }
 
     #[test]
     fn base_urls_are_normalised() -> Result<(), Error> {
