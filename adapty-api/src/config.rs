@@ -313,7 +313,11 @@ fn check_base_url(raw: &str) -> Result<String, Error> {
                  use https (plain http is allowed only for loopback hosts)"
             )));
         }
-        other => return Err(invalid(format!("{shown:?} has scheme {other:?}; use https"))),
+        other => {
+            return Err(invalid(format!(
+                "{shown:?} has scheme {other:?}; use https"
+            )));
+        }
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(format!(

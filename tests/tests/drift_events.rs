@@ -200,6 +200,9 @@ fn every_documented_success_example_fits_its_shape() {
             }
         }
     }
-    assert!(checked >= 15, "only {checked} examples (15 when this test was written)");
+    assert!(
+        checked >= 15,
+        "only {checked} examples (15 when this test was written)"
+    );
     println!("{checked} documented success examples fit their shapes");
 }
