@@ -578,7 +578,9 @@ fn shape_of(doc: &Value, schema: &Value, trail: &mut Vec<String>) -> Shape {
             props,
             more: more_of(doc, schema, trail),
         }
-    } else if schema["type"].as_str() == Some("object") || schema.get("additionalProperties").is_some() {
+    } else if schema["type"].as_str() == Some("object")
+        || schema.get("additionalProperties").is_some()
+    {
         Shape::Object {
             props: Default::default(),
             more: more_of(doc, schema, trail).or(Some(Box::new(Shape::Any))),
