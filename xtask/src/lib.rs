@@ -1,8 +1,9 @@
 //! Maintainer tasks of the adapty-rs workspace.
 //!
-//! The one task today is code generation: every OpenAPI spec in `openapi/` is turned into a Rust
+//! The main task is code generation: every OpenAPI spec in `openapi/` is turned into a Rust
 //! module of the `adapty-api` crate with [progenitor](https://github.com/oxidecomputer/progenitor).
 //! The output is committed; [`check`] tells whether the committed files are what the specs give.
+//! [`breaking`] classifies the changes to the specs since a git revision.
 //!
 //! The library is used by the `cargo xtask` binary.
 
@@ -162,8 +163,17 @@ pub fn workspace_root() -> PathBuf {
 }
 
 pub mod api_summary;
+pub mod breaking;
+pub mod drift;
 pub mod enums;
 pub mod facts;
+pub mod upstream;
+
+/// Parses the text of a spec as an OpenAPI 3.0 document; `name` (a path, perhaps with a
+/// revision) names it in the error.
+pub fn parse_spec(text: &str, name: &str) -> Result<openapiv3::OpenAPI> {
+    serde_yaml::from_str(text).with_context(|| format!("{name} is not an OpenAPI 3.0 document"))
+}
 
 /// The target's replacements, plus one per enum schema: its open enum in `Target::module`.
 fn replacements(target: &Target, text: &str) -> Result<Vec<(String, String)>> {
@@ -203,8 +213,7 @@ pub fn generate(root: &Path, target: &Target) -> Result<Generated> {
     let spec_path = root.join(target.spec);
     let text = std::fs::read_to_string(&spec_path)
         .with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
-    let mut spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)
-        .with_context(|| format!("{} is not an OpenAPI 3.0 document", target.spec))?;
+    let mut spec = parse_spec(&text, target.spec)?;
     json_request_bodies(&mut spec);
 
     let mut settings = GenerationSettings::default();
