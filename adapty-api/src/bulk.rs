@@ -47,6 +47,10 @@
 //! [`Bulk::new`]'s limit. A batch that meets Adapty's rate limit therefore backs off as one
 //! client instead of every call retrying on its own.
 //!
+//! **Slots.** When a call finishes, the run starts the next input's call before it hands over
+//! the outcome, so the pool stays busy while the caller handles it (a caller that cancels on an
+//! outcome may still see the outcome of the call that took the freed slot).
+//!
 //! **Cancellation.** After [`Cancel::cancel`], no further input is started; the calls in flight
 //! finish (or time out) and their outcomes are still yielded, then the stream ends. Inputs not yet
 //! taken stay in the input stream. Dropping the [`BulkRun`] instead abandons the calls in flight
@@ -450,6 +454,8 @@ pub struct Counts {
     pub rate_limited: u64,
     /// How many calls may be in flight now (the adaptive limit).
     pub concurrency: u64,
+    /// Whether the run is pausing now for a `429`'s `Retry-After`.
+    pub paused: bool,
 }
 
 impl Counts {
@@ -618,6 +624,7 @@ impl Gate {
             failed,
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             concurrency: self.limit() as u64,
+            paused: self.paused_until().is_some_and(|u| u > Instant::now()),
         }
     }
 }
@@ -648,6 +655,7 @@ mod tests {
         gate.rate_limited(Some(Duration::from_secs(60)));
         gate.rate_limited(Some(Duration::from_secs(1)));
         assert_eq!(gate.limit(), 32, "one pause, one cut");
+        assert!(gate.counts().paused);
         assert!(
             gate.paused_until()
                 .is_some_and(|u| u > Instant::now() + Duration::from_secs(30))

@@ -27,6 +27,8 @@ pub struct Tally {
     pub failed: u64,
     /// `429` answers seen (each paused the run).
     pub rate_limited: u64,
+    /// Whether the run is pausing for a `429` right now.
+    pub paused: bool,
 }
 
 impl Tally {
@@ -37,6 +39,7 @@ impl Tally {
             not_found: counts.not_found,
             failed: counts.failed,
             rate_limited: counts.rate_limited,
+            paused: counts.paused,
         }
     }
 
@@ -66,6 +69,9 @@ fn bar_message(tally: &Tally, already_done: u64) -> String {
     );
     if already_done > 0 {
         message.push_str(&format!(" · already done {already_done}"));
+    }
+    if tally.paused {
+        message.push_str(" · paused (rate limited)");
     }
     message
 }
@@ -175,6 +181,7 @@ mod tests {
             not_found: 80,
             failed: 20,
             rate_limited: 3,
+            paused: false,
         };
         assert_eq!(
             plain_line(&tally, 10_000, Duration::from_secs(2)),
@@ -185,5 +192,10 @@ mod tests {
             bar_message(&tally, 7),
             "deleted 4000 · not found 80 · failed 20 · 429s 3 · already done 7"
         );
+        let paused = Tally {
+            paused: true,
+            ..tally
+        };
+        assert!(bar_message(&paused, 0).ends_with("429s 3 · paused (rate limited)"));
     }
 }
