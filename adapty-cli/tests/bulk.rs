@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use adapty_emulator::{Fault, Operation};
-use common::{KEY_MARK, adapty, arg, emulator, journal, run, temp_dir};
+use common::{KEY_MARK, adapty, arg, emulator, journal, lines, run, seed_profiles, temp_dir};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -15,14 +15,7 @@ async fn bad_lines_are_reported_with_their_numbers_and_the_valid_ones_are_delete
     let emulator = emulator().await;
     let url = emulator.base_url().to_owned();
     let dir = temp_dir("bulk-lines");
-    let ids: Vec<String> = (0..4)
-        .map(|i| {
-            emulator
-                .seed(json!({"customer_user_id": format!("u{i}")}))
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = seed_profiles(&emulator, "u", 4);
     let absent = "00000000-0000-4000-8000-00000000abcd";
     let file = dir.join("ids.txt");
     std::fs::write(
@@ -216,14 +209,7 @@ async fn a_dry_run_sends_nothing_and_needs_no_key() {
     let emulator = emulator().await;
     let url = emulator.base_url().to_owned();
     let dir = temp_dir("bulk-dry");
-    let ids: Vec<String> = (0..3)
-        .map(|i| {
-            emulator
-                .seed(json!({"customer_user_id": format!("d{i}")}))
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = seed_profiles(&emulator, "d", 3);
     let file = dir.join("ids.txt");
     std::fs::write(&file, format!("{}\n{}\n{}\nbad\n", ids[0], ids[1], ids[2])).unwrap();
     // The journal says the first is done, and ends with a torn line.
@@ -283,13 +269,7 @@ async fn ctrl_c_finishes_the_calls_in_flight_journals_them_and_exits_130() {
     let url = emulator.base_url().to_owned();
     let dir = temp_dir("bulk-ctrl-c");
     const N: usize = 600;
-    let mut text = String::new();
-    for i in 0..N {
-        let id = emulator
-            .seed(json!({"customer_user_id": format!("c{i}")}))
-            .unwrap();
-        text.push_str(&format!("{id}\n"));
-    }
+    let text = lines(&seed_profiles(&emulator, "c", N));
     let file = dir.join("ids.txt");
     std::fs::write(&file, text).unwrap();
     // Slow deletions: 8 in flight, 100 ms each, so the run takes seconds.
@@ -356,13 +336,7 @@ async fn a_refused_key_stops_the_run_after_the_calls_in_flight() {
     let emulator = emulator().await;
     let url = emulator.base_url().to_owned();
     let dir = temp_dir("bulk-401");
-    let mut text = String::new();
-    for i in 0..50 {
-        let id = emulator
-            .seed(json!({"customer_user_id": format!("k{i}")}))
-            .unwrap();
-        text.push_str(&format!("{id}\n"));
-    }
+    let text = lines(&seed_profiles(&emulator, "k", 50));
     let file = dir.join("ids.txt");
     std::fs::write(&file, text).unwrap();
     let mut command = adapty(

@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use adapty_emulator::{Fault, Operation, RunningEmulator};
-use common::{adapty, arg, emulator, journal, run, temp_dir};
-use serde_json::{Value, json};
+use common::{adapty, arg, emulator, journal, lines, run, seed_profiles, temp_dir};
+use serde_json::Value;
 
 const PROFILES: usize = 10_000;
 const KILL_AT: usize = 4_000;
@@ -116,17 +116,9 @@ async fn ten_thousand_deletions_with_faults_a_kill_and_a_resume() {
     let emulator = Arc::new(emulator().await);
     let url = emulator.base_url().to_owned();
     let dir = temp_dir("faults");
-    let mut all = HashSet::new();
-    let mut text = String::new();
-    for i in 0..PROFILES {
-        let id = emulator
-            .seed(json!({"customer_user_id": format!("bulk-{i}")}))
-            .expect("seed")
-            .to_string();
-        text.push_str(&id);
-        text.push('\n');
-        all.insert(id);
-    }
+    let ids = seed_profiles(&emulator, "bulk-", PROFILES);
+    let text = lines(&ids);
+    let all: HashSet<String> = ids.into_iter().collect();
     let file = dir.join("ids.txt");
     std::fs::write(&file, text).unwrap();
     let journal_path = dir.join("journal.jsonl");

@@ -6,41 +6,16 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use adapty_api::{ApiKey, ProfileSelector, v1, v2};
-use common::{doc_fixture, spec_v2, v2_example};
-use tracing_subscriber::fmt::MakeWriter;
+use common::{Captured, doc_fixture, spec_v2, v2_example};
 use wiremock::ResponseTemplate;
 
 const KEY: &str = "secret_live_drift.Pq1Zx8";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 impl Captured {
     /// The drift events logged so far.
     fn drift_lines(&self) -> Vec<String> {
-        String::from_utf8(self.0.lock().unwrap().clone())
-            .unwrap()
+        self.text()
             .lines()
             .filter(|l| l.contains(adapty_api::drift::TARGET))
             .map(str::to_owned)

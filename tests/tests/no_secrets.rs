@@ -13,15 +13,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use adapty_api::v1::types::{InstallationMeta, ProfileRequest};
 use adapty_api::v1::{Client, Gender, custom_attribute};
 use adapty_api::{ApiKey, Error, ProfileSelector, RetryPolicy};
-use common::doc_fixture;
-use tracing_subscriber::fmt::MakeWriter;
+use common::{Captured, doc_fixture};
 use tracing_subscriber::fmt::format::FmtSpan;
 use wiremock::matchers::{any, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -34,27 +31,6 @@ const LAST: &str = "Privatova";
 const BIRTHDAY: &str = "1990-04-01";
 const USER: &str = "customer-8d1f3";
 const DEVICE: &str = "device-77aa-private";
-
-/// A writer every log line lands in.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn personal_request() -> ProfileRequest {
     let mut device = InstallationMeta::new(DEVICE);
@@ -186,7 +162,7 @@ async fn logs_and_printed_values_hold_no_key_and_no_personal_data() {
         .unwrap_err();
     assert!(timeout.is_timeout(), "{timeout:?}");
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     // The logs say what happened...
     for expected in [
         "adapty.request",
@@ -342,7 +318,7 @@ async fn v2_logs_and_printed_values_hold_no_key_and_no_personal_data() {
         "{stripe:?}"
     );
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     for expected in [
         "operation=\"create_profile\"",
         "operation=\"list_virtual_currency_transactions\"",

@@ -124,3 +124,21 @@ pub fn journal(path: &Path) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
 }
+
+/// Seeds `n` profiles with customer user IDs `{prefix}0`, `{prefix}1`, ... and returns their
+/// profile IDs, in order.
+pub fn seed_profiles(emulator: &RunningEmulator, prefix: &str, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            emulator
+                .seed(serde_json::json!({"customer_user_id": format!("{prefix}{i}")}))
+                .expect("seed")
+                .to_string()
+        })
+        .collect()
+}
+
+/// The lines of an ID file: each ID and a line break.
+pub fn lines(ids: &[String]) -> String {
+    ids.iter().map(|id| format!("{id}\n")).collect()
+}
