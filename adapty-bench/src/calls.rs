@@ -136,7 +136,7 @@ impl Bench {
 }
 
 /// The `User-Agent` the SDK sends, so that raw requests carry the same bytes.
-fn sdk_user_agent() -> &'static str {
+pub(crate) fn sdk_user_agent() -> &'static str {
     concat!("adapty-rs/", env!("CARGO_PKG_VERSION"))
 }
 

@@ -7,6 +7,11 @@
 //!   thread is the client's whole cost per call; the server's is not in it.
 //! - **Decode**: the documented profile into the generated types, into a plain serde struct with
 //!   `String` datetimes, and into `serde_json::Value`.
+//! - **Bulk**: `delete_profiles` of 10,000 profiles at 64 in flight against the emulator (release,
+//!   in a process of its own), as a throughput ratio to the emulator's own capacity for the same
+//!   request measured by [wrk](https://github.com/wg/wrk) with 64 connections; a hand-written
+//!   `buffer_unordered` loop of `delete_profile` calls and the same loop with raw `reqwest` beside
+//!   it (see [`bulk`]). Skipped, with a message, where wrk is not installed.
 //!
 //! Rounds alternate the variants (SDK then raw, raw then SDK, ...), and each round gives one ratio;
 //! the report shows the median ratio with the lowest and highest. Run it with
@@ -15,9 +20,12 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+pub mod bulk;
 pub mod calls;
 pub mod decode;
+pub mod emulator;
 pub mod server;
+pub mod wrk;
 
 /// The documented profile answer (`tests/fixtures/docs/profile-response.json`).
 pub const PROFILE_RESPONSE: &[u8] =
@@ -36,6 +44,13 @@ pub struct Settings {
     pub calls: usize,
     /// Decodes per variant per round.
     pub decodes: usize,
+    /// Rounds of the bulk comparison (each runs wrk, the bulk API, the hand-written loop and raw
+    /// reqwest once).
+    pub bulk_rounds: usize,
+    /// Profiles each SDK side deletes per bulk round.
+    pub bulk_profiles: usize,
+    /// How long each wrk run lasts, in seconds.
+    pub wrk_seconds: u32,
 }
 
 impl Settings {
@@ -45,6 +60,9 @@ impl Settings {
             rounds: 41,
             calls: 1_000,
             decodes: 10_000,
+            bulk_rounds: 9,
+            bulk_profiles: 10_000,
+            wrk_seconds: 2,
         }
     }
 
@@ -54,6 +72,9 @@ impl Settings {
             rounds: 3,
             calls: 50,
             decodes: 200,
+            bulk_rounds: 1,
+            bulk_profiles: 1_000,
+            wrk_seconds: 1,
         }
     }
 }
@@ -97,6 +118,16 @@ pub fn measure_sync(batch: impl FnOnce()) -> Cost {
     }
 }
 
+/// What a comparison's ratio compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// CPU time of the measuring thread, variant ÷ baseline: lower is better.
+    Cpu,
+    /// Throughput (wall clock), variant operations per second ÷ baseline operations per second:
+    /// higher is better. The CPU columns are then the CPU time of each side's client process.
+    Throughput,
+}
+
 /// One comparison: a variant against the baseline, round by round.
 #[derive(Debug, Clone)]
 pub struct Comparison {
@@ -106,28 +137,39 @@ pub struct Comparison {
     pub variant: &'static str,
     /// The baseline's name (e.g. `raw reqwest`).
     pub baseline: &'static str,
+    /// What the ratio compares.
+    pub measure: Measure,
     /// Operations per batch.
     pub ops: usize,
     /// The variant's cost, per round.
     pub variant_costs: Vec<Cost>,
-    /// The baseline's cost, per round.
+    /// The baseline's cost, per round (of `ops` operations: a baseline that ran another number
+    /// of operations is scaled to `ops`).
     pub baseline_costs: Vec<Cost>,
+    /// More facts for the report line (e.g. the server's CPU per operation on each side).
+    pub notes: Vec<String>,
 }
 
 impl Comparison {
-    /// The CPU ratio variant / baseline of each round, sorted.
+    /// The ratio of each round, sorted: CPU variant / baseline, or throughput variant / baseline
+    /// (see [`Measure`]).
     pub fn ratios(&self) -> Vec<f64> {
         let mut ratios: Vec<f64> = self
             .variant_costs
             .iter()
             .zip(&self.baseline_costs)
-            .map(|(v, b)| v.cpu.as_secs_f64() / b.cpu.as_secs_f64().max(f64::MIN_POSITIVE))
+            .map(|(v, b)| match self.measure {
+                Measure::Cpu => v.cpu.as_secs_f64() / b.cpu.as_secs_f64().max(f64::MIN_POSITIVE),
+                Measure::Throughput => {
+                    b.wall.as_secs_f64() / v.wall.as_secs_f64().max(f64::MIN_POSITIVE)
+                }
+            })
             .collect();
         ratios.sort_by(f64::total_cmp);
         ratios
     }
 
-    /// The median CPU ratio variant / baseline.
+    /// The median of the rounds' ratios (see [`ratios`](Self::ratios)).
     pub fn median_ratio(&self) -> f64 {
         median(&self.ratios())
     }
@@ -139,10 +181,17 @@ impl Comparison {
         let best = |costs: &[Cost]| {
             costs
                 .iter()
-                .map(|c| c.cpu.as_secs_f64())
+                .map(|c| match self.measure {
+                    Measure::Cpu => c.cpu.as_secs_f64(),
+                    Measure::Throughput => c.wall.as_secs_f64(),
+                })
                 .fold(f64::INFINITY, f64::min)
         };
-        best(&self.variant_costs) / best(&self.baseline_costs).max(f64::MIN_POSITIVE)
+        let (variant, baseline) = (best(&self.variant_costs), best(&self.baseline_costs));
+        match self.measure {
+            Measure::Cpu => variant / baseline.max(f64::MIN_POSITIVE),
+            Measure::Throughput => baseline / variant.max(f64::MIN_POSITIVE),
+        }
     }
 
     /// Median CPU time per operation of the variant and the baseline.
@@ -173,8 +222,12 @@ impl Comparison {
         let ratios = self.ratios();
         let (v_cpu, b_cpu) = self.cpu_per_op();
         let (v_ops, b_ops) = self.ops_per_sec();
-        format!(
-            "{:<34} {}/{}: CPU ratio {:.3} (median of rounds; lowest {:.3}, highest {:.3}; best rounds {:.3}); CPU per op {:>6.1} µs vs {:>6.1} µs; {:>6.0} vs {:>6.0} ops/s",
+        let (ratio, cpu) = match self.measure {
+            Measure::Cpu => ("CPU ratio", "CPU per op"),
+            Measure::Throughput => ("throughput ratio", "client CPU per op"),
+        };
+        let mut line = format!(
+            "{:<34} {}/{}: {ratio} {:.3} (median of rounds; lowest {:.3}, highest {:.3}; best rounds {:.3}); {cpu} {:>6.1} µs vs {:>6.1} µs; {:>6.0} vs {:>6.0} ops/s",
             self.name,
             self.variant,
             self.baseline,
@@ -186,11 +239,17 @@ impl Comparison {
             b_cpu.as_secs_f64() * 1e6,
             v_ops,
             b_ops,
-        )
+        );
+        for note in &self.notes {
+            line.push_str("; ");
+            line.push_str(note);
+        }
+        line
     }
 }
 
-fn median(sorted: &[f64]) -> f64 {
+/// The median of sorted values (NaN for none).
+pub fn median(sorted: &[f64]) -> f64 {
     match sorted.len() {
         0 => f64::NAN,
         n if n % 2 == 1 => sorted[n / 2],
@@ -211,9 +270,11 @@ pub fn compare(
         name: name.into(),
         variant,
         baseline,
+        measure: Measure::Cpu,
         ops,
         variant_costs: Vec::with_capacity(rounds),
         baseline_costs: Vec::with_capacity(rounds),
+        notes: Vec::new(),
     };
     // One untimed round each: connections, pools and caches warm up.
     run_variant();
@@ -234,5 +295,6 @@ pub fn compare(
 pub fn run(settings: Settings) -> Vec<Comparison> {
     let mut all = decode::compare_all(settings);
     all.extend(calls::compare_all(settings));
+    all.extend(bulk::compare_all(settings));
     all
 }
