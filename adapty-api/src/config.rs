@@ -281,6 +281,10 @@ impl<C> ClientBuilder<C> {
             None => reqwest::Client::builder()
                 .connect_timeout(timeouts.connect)
                 .redirect(reqwest::redirect::Policy::none())
+                // Retries are this crate's (`send.rs`, under the retry policy): reqwest's own layer
+                // (HTTP/2 protocol NACKs, which an HTTP/1 client never gets) would only copy every
+                // request in case it retried.
+                .retry(reqwest::retry::never())
                 .build()
                 .map_err(Error::transport)?,
         };
