@@ -309,6 +309,12 @@ impl<I, T> std::fmt::Debug for BulkRun<'_, I, T> {
 }
 
 impl<'a, I: Send + 'a, T: Send + 'a> BulkRun<'a, I, T> {
+    /// The next outcome, or `None` when the run is over: the [`Stream`] without a stream
+    /// library (like [`Pages::next_page`](crate::Pages::next_page)).
+    pub async fn next_outcome(&mut self) -> Option<Outcome<I, T>> {
+        futures_util::StreamExt::next(self).await
+    }
+
     /// The run's live counts, as a handle that any task can read while the run goes on.
     pub fn progress(&self) -> Progress {
         Progress(self.gate.clone())
