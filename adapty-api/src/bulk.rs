@@ -68,7 +68,7 @@ use futures_util::stream::FuturesUnordered;
 use reqwest::StatusCode;
 use tokio::time::{Instant, Sleep};
 
-use crate::{Error, Response};
+use crate::{Error, Response, lock};
 
 /// A stream of the items of an iterator (`futures_util::stream::iter`), to give [`Bulk::run`]
 /// or a client's bulk method a list held in memory.
@@ -216,12 +216,6 @@ impl Cancel {
         // A cancel between the first check and the registration has taken the list already.
         self.is_cancelled()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What happened to one input of a run.
@@ -588,11 +582,11 @@ impl Gate {
         let mut pause = lock(&self.pause);
         let new_pause = pause.until.is_none_or(|current| current <= now);
         if new_pause {
-            let limit = self.limit();
-            self.limit.store((limit / 2).max(1), Ordering::Relaxed);
+            let halved = (self.limit() / 2).max(1);
+            self.limit.store(halved, Ordering::Relaxed);
             tracing::warn!(
                 wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                concurrency = (limit / 2).max(1),
+                concurrency = halved,
                 "Adapty rate limit: the bulk run pauses and halves its concurrency"
             );
         }

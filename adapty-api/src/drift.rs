@@ -37,6 +37,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::Value;
 
 use crate::call::Endpoint;
+use crate::lock;
 
 /// The `tracing` target of drift events.
 pub const TARGET: &str = "adapty_api::drift";
@@ -111,12 +112,6 @@ type Seen = HashSet<(&'static str, &'static str, String, Kind)>;
 fn seen() -> &'static Mutex<Seen> {
     static SEEN: OnceLock<Mutex<Seen>> = OnceLock::new();
     SEEN.get_or_init(Mutex::default)
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The parsed shape of a generated shape text, parsed once per process.

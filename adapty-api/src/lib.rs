@@ -106,3 +106,11 @@ pub use chrono;
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// Locks `mutex`, also after a panic elsewhere poisoned it: the data behind this crate's locks
+/// (counters, caches) stays valid whatever a panicking holder left.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -223,13 +223,7 @@ fn operations(
             if !names.insert(prefix.clone()) {
                 bail!("{spec}: two facts would be named {prefix}");
             }
-            let body = &item[method]["requestBody"];
-            let body = match body["$ref"].as_str() {
-                Some(target) => target
-                    .strip_prefix("#/components/requestBodies/")
-                    .map_or(body, |name| &doc["components"]["requestBodies"][name]),
-                None => body,
-            };
+            let body = component(doc, &item[method]["requestBody"], "requestBodies");
             let media = body["content"]
                 .as_mapping()
                 .and_then(|content| content.keys().next())
@@ -368,23 +362,40 @@ fn parameters(
     Ok(())
 }
 
+/// An operation's responses with their numeric status, each `$ref` to `components/responses`
+/// followed, in the spec's order.
+fn responses<'a>(doc: &'a Value, operation: &'a Value) -> impl Iterator<Item = (u16, &'a Value)> {
+    operation["responses"]
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .filter_map(move |(status, response)| {
+            let status = match status {
+                Value::String(s) => s.parse::<u16>().ok(),
+                Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+                _ => None,
+            }?;
+            Some((status, component(doc, response, "responses")))
+        })
+}
+
+/// The component of `kind` (`responses`, `requestBodies`) a `$ref` node names, or the node.
+fn component<'a>(doc: &'a Value, node: &'a Value, kind: &str) -> &'a Value {
+    let prefix = format!("#/components/{kind}/");
+    match node["$ref"]
+        .as_str()
+        .and_then(|t| t.strip_prefix(prefix.as_str()))
+    {
+        Some(name) => &doc["components"][kind][name],
+        None => node,
+    }
+}
+
 /// The (status, code) pairs of an operation's responses' `x-error-codes` (a response may be a
 /// `$ref` to `components/responses`), by status.
 fn error_codes(doc: &Value, operation: &Value) -> Vec<(u16, String)> {
     let mut codes = Vec::new();
-    for (status, response) in operation["responses"].as_mapping().into_iter().flatten() {
-        let status = match status {
-            Value::String(s) => s.parse::<u16>().ok(),
-            Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
-            _ => None,
-        };
-        let Some(status) = status else { continue };
-        let response = match response["$ref"].as_str() {
-            Some(target) => target
-                .strip_prefix("#/components/responses/")
-                .map_or(response, |name| &doc["components"]["responses"][name]),
-            None => response,
-        };
+    for (status, response) in responses(doc, operation) {
         for code in response["x-error-codes"]
             .as_sequence()
             .into_iter()
@@ -507,22 +518,10 @@ impl Shape {
 
 /// The shape of an operation's JSON success body (its first 2xx response with a JSON schema).
 fn success_shape(doc: &Value, operation: &Value) -> Option<Shape> {
-    let responses = operation["responses"].as_mapping()?;
-    for (status, response) in responses {
-        let status = match status {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => continue,
-        };
-        if !status.starts_with('2') {
+    for (status, response) in responses(doc, operation) {
+        if !(200..300).contains(&status) {
             continue;
         }
-        let response = match response["$ref"].as_str() {
-            Some(target) => target
-                .strip_prefix("#/components/responses/")
-                .map_or(response, |name| &doc["components"]["responses"][name]),
-            None => response,
-        };
         let content = response["content"].as_mapping()?;
         let schema = content
             .iter()
