@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{DecodeError, from_failure};
 use crate::response::ResponseMeta;
 use crate::retry::Replay;
+use crate::transport::{Outgoing, Target, Transport};
 use crate::{ApiError, ClientConfig, Error, IdempotencyKey, ProfileSelector, Response};
 
 /// An operation of a spec, as its generated facts state it: its name in Rust (the client's method
@@ -82,8 +83,8 @@ impl Operation {
     }
 }
 
-/// Where an operation goes: its method, its full URL (base URL and path, parsed once) and its
-/// name for the logs.
+/// Where an operation goes: its method, its full URL (base URL and path, parsed once into the
+/// forms the transports send) and its name for the logs.
 #[derive(Debug, Clone)]
 pub(crate) struct Endpoint {
     pub(crate) name: &'static str,
@@ -91,7 +92,7 @@ pub(crate) struct Endpoint {
     pub(crate) path: &'static str,
     pub(crate) response_shape: Option<&'static str>,
     pub(crate) method: Method,
-    pub(crate) url: Url,
+    pub(crate) target: Target,
     pub(crate) replay: Replay,
     /// The media type of the request body.
     pub(crate) content_type: HeaderValue,
@@ -113,6 +114,7 @@ impl Endpoint {
             .map_err(|_| Error::invalid_input("method", format!("{method:?} is not a method")))?;
         let url = Url::parse(&format!("{base_url}{path}"))
             .map_err(|e| Error::invalid_input("base_url", format!("cannot hold {path}: {e}")))?;
+        let target = target(url, "base_url")?;
         let content_type = match content_type {
             Some(media) => HeaderValue::from_str(media).map_err(|_| {
                 Error::invalid_input("content_type", format!("{media:?} is not a header value"))
@@ -129,7 +131,7 @@ impl Endpoint {
             path,
             response_shape,
             method,
-            url,
+            target,
             replay,
             content_type,
         })
@@ -140,7 +142,7 @@ impl Endpoint {
 /// URL.
 #[derive(Debug, Clone)]
 pub(crate) struct Core {
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: Transport,
     pub(crate) config: ClientConfig,
     pub(crate) base_url: String,
 }
@@ -246,7 +248,8 @@ impl<'a> Call<'a> {
     }
 
     fn url_mut(&mut self) -> &mut Url {
-        self.url.get_or_insert_with(|| self.endpoint.url.clone())
+        self.url
+            .get_or_insert_with(|| self.endpoint.target.url.clone())
     }
 
     /// Fills the path parameter `{name}` with `value`, percent-encoded as one path segment (so
@@ -301,15 +304,16 @@ impl<'a> Call<'a> {
     /// fits a `204`).
     pub(crate) async fn send<T: DeserializeOwned>(
         self,
-        http: &reqwest::Client,
+        http: &Transport,
         config: &ClientConfig,
     ) -> Result<Response<T>, Error> {
         let endpoint = self.endpoint;
-        let url = self.url.as_ref().unwrap_or(&endpoint.url);
+        // A URL with path or query parameters is parsed as a `Uri` here, once for all attempts.
+        let filled = self.url.map(|url| target(url, "path")).transpose()?;
+        let target = filled.as_ref().unwrap_or(&endpoint.target);
         let identity = self.profile.map(|p| (p.header(), p.header_value()));
         let build = || {
-            let mut request = reqwest::Request::new(endpoint.method.clone(), url.clone());
-            let headers = request.headers_mut();
+            let mut headers = header::HeaderMap::with_capacity(6);
             headers.insert(header::AUTHORIZATION, config.authorization.clone());
             headers.insert(header::USER_AGENT, config.user_agent_header.clone());
             if let Some((name, value)) = &identity {
@@ -318,14 +322,18 @@ impl<'a> Call<'a> {
             for (name, value) in &self.headers {
                 headers.insert(name.clone(), value.clone());
             }
-            if let Some((body, content_type)) = &self.body {
+            let body = self.body.as_ref().map(|(body, content_type)| {
                 headers.insert(header::CONTENT_TYPE, content_type.clone());
-                *request.body_mut() = Some(body.clone().into());
+                body.clone()
+            });
+            Outgoing {
+                method: endpoint.method.clone(),
+                headers,
+                body,
             }
-            request
         };
         let plan = crate::send::Plan {
-            url,
+            target,
             build: &build,
             operation: endpoint.name,
             replay: self.replay,
@@ -353,6 +361,11 @@ impl<'a> Call<'a> {
             )))),
         }
     }
+}
+
+/// `url` with its `Uri`; a URL the `Uri` parser refuses is an invalid `field`.
+fn target(url: Url, field: &str) -> Result<Target, Error> {
+    Target::new(url).ok_or_else(|| Error::invalid_input(field, "not a valid HTTP request target"))
 }
 
 /// `value` percent-encoded as one URL path segment (`/`, `%`, `?`, `#` and spaces included).
@@ -396,7 +409,8 @@ mod tests {
             )
         );
         // The endpoint's own URL is untouched.
-        assert_eq!(endpoint.url.path(), "/api/v2/x/%7Bx_id%7D/items/");
+        assert_eq!(endpoint.target.url.path(), "/api/v2/x/%7Bx_id%7D/items/");
+        assert_eq!(endpoint.target.path.path(), "/api/v2/x/%7Bx_id%7D/items/");
         Ok(())
     }
 }

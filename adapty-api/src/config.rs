@@ -5,6 +5,7 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
+use crate::transport::Transport;
 use crate::{ApiKey, Error, RetryPolicy};
 
 /// Adapty's production API; every version's paths hang below it.
@@ -157,7 +158,7 @@ pub struct ClientBuilder<C> {
 /// What a built client is made of.
 pub(crate) struct Parts {
     pub(crate) base_url: String,
-    pub(crate) http_client: reqwest::Client,
+    pub(crate) http_client: Transport,
     pub(crate) config: ClientConfig,
 }
 
@@ -182,8 +183,12 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Sends requests through your own `reqwest::Client` (for its proxy, TLS or pool settings).
-    /// Without one, the client builds its own with the [connect timeout](Self::connect_timeout)
-    /// and no redirects.
+    /// Without one, the client sends through its own: a pooled HTTP/1.1 client (hyper-util, TLS
+    /// as this crate's `rustls` or `native-tls` feature chooses) with the
+    /// [connect timeout](Self::connect_timeout) and no redirects, which costs about half the CPU
+    /// per request of a `reqwest::Client`. When the environment names a proxy for the base URL
+    /// (`HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY`, not excluded by `NO_PROXY`), the built-in
+    /// client is a `reqwest::Client` with the same settings, which uses that proxy.
     ///
     /// **Build yours with `redirect(reqwest::redirect::Policy::none())`.** Adapty's API never
     /// redirects, and the client's own HTTP client never follows a redirect, but it cannot change
@@ -275,18 +280,9 @@ impl<C> ClientBuilder<C> {
             ));
         }
         let http_client = match self.http_client {
-            Some(client) => client,
-            // No redirects: Adapty's API sends none, and following one would carry the identity
-            // header and the body to another host (or to plain http).
-            None => reqwest::Client::builder()
-                .connect_timeout(timeouts.connect)
-                .redirect(reqwest::redirect::Policy::none())
-                // Retries are this crate's (`send.rs`, under the retry policy): reqwest's own layer
-                // (HTTP/2 protocol NACKs, which an HTTP/1 client never gets) would only copy every
-                // request in case it retried.
-                .retry(reqwest::retry::never())
-                .build()
-                .map_err(Error::transport)?,
+            Some(client) => Transport::Reqwest(client),
+            None => Transport::built_in(&base_url, timeouts.connect)
+                .map_err(|e| Error::transport(crate::TransportKind::Other, e))?,
         };
         (self.build)(Parts {
             base_url,

@@ -14,6 +14,7 @@ use reqwest::header::HeaderMap;
 use crate::response::{ResponseMeta, TimeoutKind, request_id};
 use crate::retry::retry_after;
 use crate::send::{Failure, Record};
+use crate::transport::BoxError;
 
 /// Everything that can go wrong with a call.
 ///
@@ -74,8 +75,9 @@ impl Error {
         })
     }
 
-    pub(crate) fn transport(source: reqwest::Error) -> Self {
-        Self::Transport(TransportError::new(source))
+    /// A transport error of `kind` with the HTTP stack's own error as its source.
+    pub(crate) fn transport(kind: TransportKind, source: BoxError) -> Self {
+        Self::Transport(TransportError::new(kind, source))
     }
 
     /// The HTTP status of the response, when there was one.
@@ -181,15 +183,15 @@ pub enum TransportKind {
 pub struct TransportError {
     kind: TransportKind,
     limit: Option<usize>,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<BoxError>,
 }
 
 impl TransportError {
-    pub(crate) fn new(source: reqwest::Error) -> Self {
+    pub(crate) fn new(kind: TransportKind, source: BoxError) -> Self {
         Self {
-            kind: transport_kind(&source),
+            kind,
             limit: None,
-            source: Some(Box::new(source)),
+            source: Some(source),
         }
     }
 
@@ -204,18 +206,6 @@ impl TransportError {
     /// What went wrong.
     pub fn kind(&self) -> TransportKind {
         self.kind
-    }
-}
-
-/// How the HTTP stack's error reads: bodies are read whole inside each attempt, so a body or
-/// decode error there is a connection cut short, not bad JSON (which is [`Error::Decode`]).
-pub(crate) fn transport_kind(error: &reqwest::Error) -> TransportKind {
-    if error.is_connect() {
-        TransportKind::Connect
-    } else if error.is_request() || error.is_body() || error.is_decode() {
-        TransportKind::ConnectionLost
-    } else {
-        TransportKind::Other
     }
 }
 
@@ -568,8 +558,19 @@ fn redact_strings(message: &str) -> String {
 /// Turns the failure of a call's last attempt into an [`Error`]: a timeout (which one, from what
 /// the attempt loop recorded), a transport failure, a body over the limit or a followed redirect.
 pub(crate) fn from_failure(failure: Failure, call: &Record, config: &crate::ClientConfig) -> Error {
+    let timeout = |source| {
+        let kind = call.timeout.unwrap_or(TimeoutKind::Attempt);
+        Error::Timeout(TimeoutError::new(kind, config, call.attempts, source))
+    };
     match failure {
-        Failure::Http(error) => from_reqwest(error, call, config),
+        Failure::Connect {
+            source,
+            timed_out: true,
+        } => timeout(Some(source)),
+        Failure::Connect { source, .. } => Error::transport(TransportKind::Connect, source),
+        Failure::TimedOut { source } => timeout(source),
+        Failure::Lost(source) => Error::transport(TransportKind::ConnectionLost, source),
+        Failure::Other(source) => Error::transport(TransportKind::Other, source),
         Failure::TooLarge { limit } => Error::Transport(TransportError::of_kind(
             TransportKind::ResponseTooLarge,
             Some(limit),
@@ -580,22 +581,13 @@ pub(crate) fn from_failure(failure: Failure, call: &Record, config: &crate::Clie
     }
 }
 
-fn from_reqwest(error: reqwest::Error, call: &Record, config: &crate::ClientConfig) -> Error {
-    if error.is_timeout() {
-        let kind = call.timeout.unwrap_or(TimeoutKind::Attempt);
-        Error::Timeout(TimeoutError::new(kind, config, call.attempts, Some(error)))
-    } else {
-        Error::transport(error)
-    }
-}
-
 /// A call that ran out of time: which timeout passed, its limit, and how many attempts were made.
 #[derive(Debug)]
 pub struct TimeoutError {
     kind: TimeoutKind,
     limit: Duration,
     attempts: u32,
-    source: Option<reqwest::Error>,
+    source: Option<BoxError>,
 }
 
 impl TimeoutError {
@@ -603,7 +595,7 @@ impl TimeoutError {
         kind: TimeoutKind,
         config: &crate::ClientConfig,
         attempts: u32,
-        source: Option<reqwest::Error>,
+        source: Option<BoxError>,
     ) -> Self {
         let limit = match kind {
             TimeoutKind::Connect => config.timeouts.connect,
@@ -654,7 +646,7 @@ impl fmt::Display for TimeoutError {
 impl std::error::Error for TimeoutError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source
-            .as_ref()
+            .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }

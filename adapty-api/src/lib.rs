@@ -67,6 +67,7 @@ mod retry;
 mod selector;
 mod send;
 mod timestamp;
+mod transport;
 pub mod v1;
 pub mod v2;
 mod validate;

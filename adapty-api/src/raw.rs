@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::call::{Call, Endpoint};
 use crate::retry::Replay;
+use crate::transport::{Target, Transport};
 use crate::{ClientConfig, Error, ProfileSelector, Response};
 
 /// A request built by hand, for an endpoint or a field the typed methods do not cover yet
@@ -37,7 +38,7 @@ use crate::{ClientConfig, Error, ProfileSelector, Response};
 /// ```
 #[must_use = "a request does nothing until `send` is awaited"]
 pub struct RawRequest<'a> {
-    http: &'a reqwest::Client,
+    http: &'a Transport,
     config: &'a ClientConfig,
     base_url: &'a str,
     method: Method,
@@ -67,7 +68,7 @@ impl std::fmt::Debug for RawRequest<'_> {
 
 impl<'a> RawRequest<'a> {
     pub(crate) fn new(
-        http: &'a reqwest::Client,
+        http: &'a Transport,
         config: &'a ClientConfig,
         base_url: &'a str,
         method: Method,
@@ -116,7 +117,8 @@ impl<'a> RawRequest<'a> {
             path: "",
             response_shape: None,
             method: self.method,
-            url,
+            target: Target::new(url)
+                .ok_or_else(|| Error::invalid_input("path", "not a valid HTTP request target"))?,
             replay: Replay::ByMethod,
             content_type: crate::call::JSON,
         };

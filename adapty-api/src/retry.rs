@@ -206,15 +206,10 @@ pub(crate) fn classify(
             retryable.then_some(Reason::Status(status))
         }
         // A body over the limit or a redirect would come again: final.
-        Err(Failure::TooLarge { .. } | Failure::Redirected) => None,
-        Err(Failure::Http(error)) if error.is_connect() => Some(Reason::Connect),
-        Err(Failure::Http(error)) if error.is_timeout() => idempotent.then_some(Reason::Timeout),
-        // reqwest reports a body cut short while it is read as a `decode` error (wrapping the
-        // body error); nothing is decoded as JSON at this stage.
-        Err(Failure::Http(error)) if error.is_request() || error.is_body() || error.is_decode() => {
-            idempotent.then_some(Reason::ConnectionLost)
-        }
-        Err(_) => None,
+        Err(Failure::TooLarge { .. } | Failure::Redirected | Failure::Other(_)) => None,
+        Err(Failure::Connect { .. }) => Some(Reason::Connect),
+        Err(Failure::TimedOut { .. }) => idempotent.then_some(Reason::Timeout),
+        Err(Failure::Lost(_)) => idempotent.then_some(Reason::ConnectionLost),
     }
 }
 

@@ -7,39 +7,20 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use reqwest::header::HeaderMap;
-use reqwest::{StatusCode, Url};
+use reqwest::StatusCode;
 use tracing::{Instrument, field};
 
 use crate::ClientConfig;
 use crate::response::{TimeoutKind, request_id};
 use crate::retry::{Replay, classify, retry_after};
+pub(crate) use crate::transport::{Answer, Failure};
+use crate::transport::{Outgoing, Target, Transport};
 
-/// A whole answer of one attempt: status, headers and the body read into memory.
-#[derive(Debug)]
-pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-}
-
-/// Why an attempt got no usable answer.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// The HTTP stack failed: connect, timeout, connection lost.
-    Http(reqwest::Error),
-    /// The body went past the client's limit (reading stopped there).
-    TooLarge { limit: usize },
-    /// The answer came from another URL: an HTTP client followed a redirect.
-    Redirected,
-}
-
-/// What one operation sends: the URL it expects its answer from, the request it makes afresh for
-/// each attempt, its name for the logs, and whether it may run twice.
+/// What one operation sends: where to (each form of the address parsed once), the request it
+/// makes afresh for each attempt, its name for the logs, and whether it may run twice.
 pub(crate) struct Plan<'a> {
-    pub(crate) url: &'a Url,
-    pub(crate) build: &'a (dyn Fn() -> reqwest::Request + Sync),
+    pub(crate) target: &'a Target,
+    pub(crate) build: &'a (dyn Fn() -> Outgoing + Sync),
     pub(crate) operation: &'static str,
     pub(crate) replay: Replay,
 }
@@ -62,7 +43,7 @@ pub(crate) struct Record {
 /// one timer per attempt. The body is read within the attempt, so an attempt that loses its
 /// connection halfway through the body is retried like one that never got an answer.
 pub(crate) async fn send(
-    http: &reqwest::Client,
+    http: &Transport,
     config: &ClientConfig,
     plan: &Plan<'_>,
 ) -> (Result<Answer, Failure>, Record) {
@@ -71,7 +52,7 @@ pub(crate) async fn send(
     let span = tracing::info_span!(
         "adapty.request",
         operation,
-        method = %request.method(),
+        method = %request.method,
         attempt = field::Empty,
         status = field::Empty,
         request_id = field::Empty,
@@ -86,16 +67,16 @@ pub(crate) async fn send(
 }
 
 async fn attempts(
-    http: &reqwest::Client,
+    http: &Transport,
     config: &ClientConfig,
     plan: &Plan<'_>,
-    mut request: reqwest::Request,
+    mut request: Outgoing,
     started: Instant,
     span: &tracing::Span,
 ) -> (Result<Answer, Failure>, Record) {
     // `None`: the operation timeout is too long to be a point in time; no deadline.
     let deadline = started.checked_add(config.timeouts.operation);
-    let method = request.method().clone();
+    let method = request.method.clone();
     let mut backoff = None;
     let mut record = Record::default();
     loop {
@@ -108,9 +89,10 @@ async fn attempts(
             d.saturating_duration_since(Instant::now())
         });
         let limit = config.timeouts.attempt.min(remaining);
-        *request.timeout_mut() = Some(limit);
 
-        let outcome = once(http, request, plan.url, config.max_response_bytes).await;
+        let outcome = http
+            .send(plan.target, request, limit, config.max_response_bytes)
+            .await;
         record.timeout = None;
         match &outcome {
             Ok(answer) => {
@@ -124,10 +106,11 @@ async fn attempts(
                     span.record("request_id", id.as_str());
                 }
             }
-            Err(Failure::Http(error)) if error.is_timeout() => {
-                record.timeout = Some(if error.is_connect() {
-                    TimeoutKind::Connect
-                } else if limit < config.timeouts.attempt {
+            Err(Failure::Connect {
+                timed_out: true, ..
+            }) => record.timeout = Some(TimeoutKind::Connect),
+            Err(Failure::TimedOut { .. }) => {
+                record.timeout = Some(if limit < config.timeouts.attempt {
                     TimeoutKind::Operation
                 } else {
                     TimeoutKind::Attempt
@@ -185,61 +168,14 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// One attempt: the answer with its whole body read into memory, at most `limit` bytes of it.
-async fn once(
-    http: &reqwest::Client,
-    request: reqwest::Request,
-    url: &Url,
-    limit: usize,
-) -> Result<Answer, Failure> {
-    let mut response = http.execute(request).await.map_err(Failure::Http)?;
-    if response.url() != url {
-        return Err(Failure::Redirected);
-    }
-    let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(Failure::TooLarge { limit });
-    }
-    // The body chunk by chunk, never past the limit; a body of one chunk is kept as it came.
-    let mut first: Option<Bytes> = None;
-    let mut more: Option<BytesMut> = None;
-    let mut length = 0usize;
-    while let Some(chunk) = response.chunk().await.map_err(Failure::Http)? {
-        length = length.saturating_add(chunk.len());
-        if length > limit {
-            return Err(Failure::TooLarge { limit });
-        }
-        match (&mut first, &mut more) {
-            (None, _) => first = Some(chunk),
-            (Some(head), None) => {
-                let mut joined = BytesMut::with_capacity(head.len() + chunk.len());
-                joined.extend_from_slice(head);
-                joined.extend_from_slice(&chunk);
-                more = Some(joined);
-            }
-            (Some(_), Some(joined)) => joined.extend_from_slice(&chunk),
-        }
-    }
-    let body = match (first, more) {
-        (_, Some(joined)) => joined.freeze(),
-        (Some(only), None) => only,
-        (None, None) => Bytes::new(),
-    };
-    Ok(Answer {
-        status,
-        headers,
-        body,
-    })
-}
-
 /// A short, data-free description of an attempt's outcome for the logs.
 fn describe(outcome: &Result<Answer, Failure>) -> String {
     match outcome {
         Ok(answer) => format!("status {}", answer.status.as_u16()),
-        Err(Failure::Http(error)) if error.is_connect() => "connection failed".to_owned(),
-        Err(Failure::Http(error)) if error.is_timeout() => "timed out".to_owned(),
-        Err(Failure::Http(_)) => "connection lost".to_owned(),
+        Err(Failure::Connect { .. }) => "connection failed".to_owned(),
+        Err(Failure::TimedOut { .. }) => "timed out".to_owned(),
+        Err(Failure::Lost(_)) => "connection lost".to_owned(),
+        Err(Failure::Other(_)) => "HTTP client failed".to_owned(),
         Err(Failure::TooLarge { .. }) => "body over the limit".to_owned(),
         Err(Failure::Redirected) => "redirected".to_owned(),
     }

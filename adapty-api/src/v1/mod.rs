@@ -188,7 +188,7 @@ mod tests {
     }
 
     /// The futures are `Send` (they run on any multi-threaded runtime) and small: each is one state
-    /// machine of this crate's code around reqwest's, moved by value once.
+    /// machine of this crate's code around the HTTP stack's, moved by value once.
     #[test]
     fn call_futures_are_send_and_small() -> Result<(), Error> {
         let client = Client::builder(ApiKey::new("secret_x")?).build()?;
