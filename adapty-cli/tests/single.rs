@@ -321,3 +321,53 @@ async fn usage_errors_exit_2_and_send_nothing() {
     assert_eq!(emulator.profile_count(), 1);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The built-in HTTP client keeps honouring a proxy the environment names: with `HTTP_PROXY`
+/// pointing at the emulator, a base URL where nothing listens is reached through the proxy (the
+/// emulator answers the proxied request as its own); without it the same call cannot connect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_named_by_the_environment_is_used() {
+    let emulator = emulator().await;
+    let nowhere = "http://127.0.0.1:9";
+    emulator
+        .seed(json!({"customer_user_id": "proxied-user"}))
+        .expect("seed");
+    let get = ["profile", "get", "--customer-user-id", "proxied-user"];
+    let without_proxy = |command: &mut tokio::process::Command| {
+        for name in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+        ] {
+            command.env_remove(name);
+        }
+    };
+
+    let mut proxied = adapty(nowhere, &get);
+    without_proxy(&mut proxied);
+    proxied.env("HTTP_PROXY", emulator.base_url());
+    let ran = run(proxied, None).await;
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert_eq!(ran.json()["customer_user_id"], "proxied-user");
+
+    // NO_PROXY exempts the host: the call goes straight to the dead port.
+    let mut exempt = adapty(nowhere, &get);
+    without_proxy(&mut exempt);
+    exempt
+        .env("HTTP_PROXY", emulator.base_url())
+        .env("NO_PROXY", "127.0.0.1");
+    let ran = run(exempt, None).await;
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    assert!(ran.stderr.contains("could not connect"), "{ran:?}");
+
+    let mut direct = adapty(nowhere, &get);
+    without_proxy(&mut direct);
+    let ran = run(direct, None).await;
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    assert!(ran.stderr.contains("could not connect"), "{ran:?}");
+}
