@@ -187,3 +187,49 @@ async fn a_connection_answered_with_connection_close_is_not_reused() {
     assert_eq!(seen.requests.load(Ordering::SeqCst), 5);
     assert_eq!(seen.connections.load(Ordering::SeqCst), 5);
 }
+
+/// An `https` base URL is spoken to in TLS (the built-in client's rustls): the server sees a TLS
+/// handshake record first, and a server that answers in plain HTTP fails the handshake, which is
+/// a connect failure (nothing was sent).
+#[tokio::test]
+async fn an_https_base_url_is_spoken_to_in_tls() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let first_bytes = tokio::spawn(async move {
+        let mut firsts = Vec::new();
+        // The first attempt and the retry of the connect failure, each on a new connection.
+        for _ in 0..2 {
+            let Ok(Ok((mut socket, _))) =
+                tokio::time::timeout(Duration::from_secs(5), listener.accept()).await
+            else {
+                break;
+            };
+            let mut first = [0u8; 1];
+            let _ = socket.read_exact(&mut first).await;
+            firsts.push(first[0]);
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+        firsts
+    });
+    let client = Client::builder(ApiKey::new(KEY).unwrap())
+        .base_url(format!("https://127.0.0.1:{port}"))
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_attempts(2)
+                .with_base_delay(Duration::from_millis(10)),
+        )
+        .build()
+        .unwrap();
+    let error = client.get_profile(&who(0)).await.unwrap_err();
+    match &error {
+        adapty_api::Error::Transport(e) => {
+            assert_eq!(e.kind(), adapty_api::TransportKind::Connect, "{error:?}");
+        }
+        other => panic!("expected a connect failure, got {other:?}"),
+    }
+    let firsts = first_bytes.await.unwrap();
+    // 0x16: a TLS handshake record (the ClientHello); one per attempt.
+    assert_eq!(firsts, vec![0x16, 0x16], "{error:?}");
+}
