@@ -13,8 +13,8 @@ use reqwest::header::HeaderMap;
 
 use crate::response::{ResponseMeta, TimeoutKind, request_id};
 use crate::retry::retry_after;
-use crate::send::{Failure, Record};
-use crate::transport::BoxError;
+use crate::send::Record;
+use crate::transport::{BoxError, Failure};
 
 /// Everything that can go wrong with a call.
 ///

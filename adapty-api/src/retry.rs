@@ -180,9 +180,9 @@ const IN_FLIGHT: &str = "idempotency_in_flight";
 pub(crate) fn classify(
     method: &Method,
     replay: Replay,
-    outcome: &Result<crate::send::Answer, crate::send::Failure>,
+    outcome: &Result<crate::transport::Answer, crate::transport::Failure>,
 ) -> Option<Reason> {
-    use crate::send::Failure;
+    use crate::transport::Failure;
     // Only these may run twice; a POST may have created a profile already.
     let idempotent = replay != Replay::ByMethod
         || matches!(
@@ -205,7 +205,8 @@ pub(crate) fn classify(
             };
             retryable.then_some(Reason::Status(status))
         }
-        // A body over the limit or a redirect would come again: final.
+        // A body over the limit, a redirect or a request the HTTP stack could not make would
+        // come again: final.
         Err(Failure::TooLarge { .. } | Failure::Redirected | Failure::Other(_)) => None,
         Err(Failure::Connect { .. }) => Some(Reason::Connect),
         Err(Failure::TimedOut { .. }) => idempotent.then_some(Reason::Timeout),
@@ -243,15 +244,15 @@ mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
 
-    fn response(status: u16) -> Result<crate::send::Answer, crate::send::Failure> {
+    fn response(status: u16) -> Result<crate::transport::Answer, crate::transport::Failure> {
         answer(status, "")
     }
 
     fn answer(
         status: u16,
         body: &'static str,
-    ) -> Result<crate::send::Answer, crate::send::Failure> {
-        Ok(crate::send::Answer {
+    ) -> Result<crate::transport::Answer, crate::transport::Failure> {
+        Ok(crate::transport::Answer {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
             headers: HeaderMap::new(),
             body: bytes::Bytes::from_static(body.as_bytes()),

@@ -13,8 +13,7 @@ use tracing::{Instrument, field};
 use crate::ClientConfig;
 use crate::response::{TimeoutKind, request_id};
 use crate::retry::{Replay, classify, retry_after};
-pub(crate) use crate::transport::{Answer, Failure};
-use crate::transport::{Outgoing, Target, Transport};
+use crate::transport::{Answer, Failure, Outgoing, Target, Transport};
 
 /// What one operation sends: where to (each form of the address parsed once), the request it
 /// makes afresh for each attempt, its name for the logs, and whether it may run twice.

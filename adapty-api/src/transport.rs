@@ -257,7 +257,7 @@ impl Direct {
                 sender = new;
                 response
             }
-            Err(error) => return Err(Failure::Lost(Box::new(error.into_error()))),
+            Err(error) => return Err(send_failure(error)),
         };
         let (parts, mut body) = response.into_parts();
         if content_length(&parts.headers).is_some_and(|n| n > limit as u64) {
@@ -287,13 +287,13 @@ impl Direct {
         error: hyper::client::conn::TrySendError<http::Request<Full<Bytes>>>,
     ) -> Result<(SendRequest, http::Response<hyper::body::Incoming>), Failure> {
         let Some(request) = request else {
-            return Err(Failure::Lost(Box::new(error.into_error())));
+            return Err(send_failure(error));
         };
         let mut sender = self.connect().await?;
         let response = sender
             .try_send_request(request)
             .await
-            .map_err(|e| Failure::Lost(Box::new(e.into_error())))?;
+            .map_err(send_failure)?;
         Ok((sender, response))
     }
 
@@ -406,6 +406,24 @@ fn tls(tcp: HttpConnector) -> Result<Connector, BoxError> {
 #[allow(clippy::unnecessary_wraps)]
 fn tls(tcp: HttpConnector) -> Result<Connector, BoxError> {
     Ok(tcp)
+}
+
+/// What a failed send says: a request the connection gave back unsent reached nothing (like a
+/// connection never made, so any method may go again); otherwise the connection was lost on the
+/// way.
+fn send_failure(
+    mut error: hyper::client::conn::TrySendError<http::Request<Full<Bytes>>>,
+) -> Failure {
+    let unsent = error.take_message().is_some();
+    let source = Box::new(error.into_error());
+    if unsent {
+        Failure::Connect {
+            source,
+            timed_out: false,
+        }
+    } else {
+        Failure::Lost(source)
+    }
 }
 
 /// The connect timeout passed (TCP and TLS together, as reqwest counts it).
