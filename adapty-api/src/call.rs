@@ -364,7 +364,7 @@ impl<'a> Call<'a> {
 }
 
 /// `url` with its `Uri`; a URL the `Uri` parser refuses is an invalid `field`.
-fn target(url: Url, field: &str) -> Result<Target, Error> {
+pub(crate) fn target(url: Url, field: &str) -> Result<Target, Error> {
     Target::new(url).ok_or_else(|| Error::invalid_input(field, "not a valid HTTP request target"))
 }
 

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::call::{Call, Endpoint};
 use crate::retry::Replay;
-use crate::transport::{Target, Transport};
+use crate::transport::Transport;
 use crate::{ClientConfig, Error, ProfileSelector, Response};
 
 /// A request built by hand, for an endpoint or a field the typed methods do not cover yet
@@ -117,8 +117,7 @@ impl<'a> RawRequest<'a> {
             path: "",
             response_shape: None,
             method: self.method,
-            target: Target::new(url)
-                .ok_or_else(|| Error::invalid_input("path", "not a valid HTTP request target"))?,
+            target: crate::call::target(url, "path")?,
             replay: Replay::ByMethod,
             content_type: crate::call::JSON,
         };

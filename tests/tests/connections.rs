@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use adapty_api::v1::Client;
 use adapty_api::{ApiKey, ProfileSelector, RetryPolicy};
-use common::doc_fixture;
+use common::{doc_fixture, read_request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -94,22 +94,6 @@ async fn serve(mut socket: TcpStream, body: &[u8], after: After, delay: Duration
                 let _ = socket.shutdown().await;
                 return;
             }
-        }
-    }
-}
-
-/// Reads one request's head (the client's requests here have no body); `false` at the end of
-/// the connection.
-async fn read_request(socket: &mut TcpStream) -> bool {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match socket.read(&mut buf).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => data.extend_from_slice(&buf[..n]),
-        }
-        if data.windows(4).any(|w| w == b"\r\n\r\n") {
-            return true;
         }
     }
 }

@@ -15,8 +15,8 @@ use adapty_api::v1::{Client, Gender, custom_attribute};
 use adapty_api::{
     ApiKey, ClientBuilder, Error, ProfileSelector, RetryPolicy, TimeoutKind, TransportKind,
 };
-use common::{doc_fixture, requests, server_answering};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use common::{doc_fixture, read_request, requests, server_answering};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -381,7 +381,7 @@ async fn raw_server(scripts: Vec<Script>) -> (String, Arc<AtomicUsize>) {
             let script = scripts[n.min(scripts.len() - 1)];
             let body = body.clone();
             tokio::spawn(async move {
-                read_request(&mut socket).await;
+                let _ = read_request(&mut socket).await;
                 let head = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
                      content-length: {}\r\nconnection: close\r\n\r\n",
@@ -411,32 +411,6 @@ async fn raw_server(scripts: Vec<Script>) -> (String, Arc<AtomicUsize>) {
         }
     });
     (url, seen)
-}
-
-/// Reads one request's head and its `content-length` body.
-async fn read_request(socket: &mut tokio::net::TcpStream) {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let Ok(n) = socket.read(&mut buf).await else {
-            return;
-        };
-        if n == 0 {
-            return;
-        }
-        data.extend_from_slice(&buf[..n]);
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if data.len() >= end + 4 + length {
-                return;
-            }
-        }
-    }
 }
 
 #[tokio::test]
