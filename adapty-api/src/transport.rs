@@ -182,8 +182,9 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 ///
 /// Each connection is driven by a task of its own (hyper's `conn::http1`); a request takes an
 /// idle connection, most recently used first, or makes one, and gives it back once its answer
-/// was read whole. A connection that closes while idle is dropped when next taken; one idle for
-/// [`IDLE_TIMEOUT`] is dropped when a connection is given back. Dropping the client closes them.
+/// was read whole. A connection that closed, or was idle for [`IDLE_TIMEOUT`], is dropped when
+/// next taken; the ones idle that long are also dropped whenever a connection is given back.
+/// Dropping the client closes them all.
 #[derive(Clone)]
 pub(crate) struct Direct {
     shared: Arc<Shared>,
@@ -251,9 +252,8 @@ impl Direct {
             // A reused connection that closed before the request was written: the request never
             // left, so it goes again on a new connection (any method may). Boxed: it is rare,
             // and would make every call's future larger.
-            Err(mut error) if reused && error.message().is_some() => {
-                let again = error.take_message();
-                let (new, response) = Box::pin(self.send_anew(again, error)).await?;
+            Err(error) if reused && error.message().is_some() => {
+                let (new, response) = Box::pin(self.send_anew(error)).await?;
                 sender = new;
                 response
             }
@@ -280,13 +280,12 @@ impl Direct {
         })
     }
 
-    /// Sends `request`, which a closed connection gave back unsent, on a new connection.
+    /// Sends the request a closed connection gave back unsent (in `error`) on a new connection.
     async fn send_anew(
         &self,
-        request: Option<http::Request<Full<Bytes>>>,
-        error: hyper::client::conn::TrySendError<http::Request<Full<Bytes>>>,
+        mut error: hyper::client::conn::TrySendError<http::Request<Full<Bytes>>>,
     ) -> Result<(SendRequest, http::Response<hyper::body::Incoming>), Failure> {
-        let Some(request) = request else {
+        let Some(request) = error.take_message() else {
             return Err(send_failure(error));
         };
         let mut sender = self.connect().await?;
@@ -300,11 +299,11 @@ impl Direct {
     /// An open connection ready for a request: an idle one (`true`), else a new one.
     async fn checkout(&self) -> Result<(SendRequest, bool), Failure> {
         loop {
-            let Some(Idle { mut sender, .. }) = crate::lock(&self.shared.idle).pop_back() else {
+            let Some(Idle { mut sender, since }) = crate::lock(&self.shared.idle).pop_back() else {
                 // Boxed: connecting is rare, and its future would make every call's larger.
                 return Ok((Box::pin(self.connect()).await?, false));
             };
-            if sender.is_closed() {
+            if sender.is_closed() || since.elapsed() >= IDLE_TIMEOUT {
                 continue;
             }
             // Ready at once, or as soon as its task has finished with the previous answer; an
